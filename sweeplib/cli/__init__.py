@@ -1,0 +1,50 @@
+"""The ``sweep`` command.
+
+Each subcommand lives in its own module exposing ``register(subparsers)``; the
+module adds its parser and sets ``handler`` (a function ``(args) -> int``).
+Errors from the library are turned into exit codes here, in one place:
+``InvalidRequest`` (bad input) → 2, any other ``SweepError`` → 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from sweeplib.errors import InvalidRequest, SweepError
+
+__all__ = ["build_parser", "main"]
+
+# Subcommand modules, in the order `sweep --help` lists them.
+_COMMANDS = ("plan", "simulate")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sweep",
+        description="Plan, run and analyse parameter sweeps of the ride-hailing simulation.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in _COMMANDS:
+        module = __import__(f"sweeplib.cli.{name}", fromlist=["register"])
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except InvalidRequest as error:
+        print(f"sweep {args.command}: invalid {error.field}: {error.reason}", file=sys.stderr)
+        return 2
+    except SweepError as error:
+        print(f"sweep {args.command}: {error}", file=sys.stderr)
+        return 1
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from sweeplib.cli import main
+
+sys.exit(main())
