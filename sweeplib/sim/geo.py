@@ -1,0 +1,159 @@
+"""The H3 grid: cells, centroids, distances, disks and paths (SIM_SPEC §4.1, §4.5).
+
+Every position is an H3 resolution-9 cell, held as an integer. Distances between
+cells are haversine distances between their centroids. Grid distance (hops) is used
+for the match radius and trip-length bounds; grid paths drive movement.
+
+Caches live on a :class:`Grid` instance owned by one simulation run: unlike the
+original's process-global LRUs, nothing here can couple two runs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import h3.api.basic_int as h3
+from h3 import H3BaseException
+
+__all__ = ["EARTH_RADIUS_KM", "RESOLUTION", "Grid", "haversine_km"]
+
+RESOLUTION = 9
+EARTH_RADIUS_KM = 6371.0
+
+_DISK_CACHE_LIMIT = 20_000
+_DISTANCE_CACHE_LIMIT = 500_000
+
+
+def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in km between two points given in degrees."""
+    phi1 = math.radians(lat1)
+    phi2 = math.radians(lat2)
+    dphi = phi2 - phi1
+    dlmb = math.radians(lng2 - lng1)
+    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return 2.0 * EARTH_RADIUS_KM * math.atan2(math.sqrt(h), math.sqrt(1.0 - h))
+
+
+class Grid:
+    """Memoised H3 operations for one run, bounded by a lat/lng box."""
+
+    __slots__ = (
+        "_centroids",
+        "_disk_sets",
+        "_disks",
+        "_distances",
+        "_rad",
+        "lat_max",
+        "lat_min",
+        "lng_max",
+        "lng_min",
+    )
+
+    def __init__(self, lat_min: float, lat_max: float, lng_min: float, lng_max: float) -> None:
+        self.lat_min = lat_min
+        self.lat_max = lat_max
+        self.lng_min = lng_min
+        self.lng_max = lng_max
+        self._centroids: dict[int, tuple[float, float]] = {}
+        # cell -> (lat radians, lng radians, cos(lat))
+        self._rad: dict[int, tuple[float, float, float]] = {}
+        self._disks: dict[tuple[int, int], tuple[int, ...]] = {}
+        self._disk_sets: dict[tuple[int, int], frozenset[int]] = {}
+        self._distances: dict[tuple[int, int], float] = {}
+
+    # -- cells -------------------------------------------------------------------
+
+    @staticmethod
+    def cell_at(lat: float, lng: float) -> int:
+        return int(h3.latlng_to_cell(lat, lng, RESOLUTION))
+
+    def centroid(self, cell: int) -> tuple[float, float]:
+        found = self._centroids.get(cell)
+        if found is None:
+            lat, lng = h3.cell_to_latlng(cell)
+            found = (lat, lng)
+            self._centroids[cell] = found
+        return found
+
+    def radians(self, cell: int) -> tuple[float, float, float]:
+        """Centroid as (lat rad, lng rad, cos lat): the haversine inputs."""
+        found = self._rad.get(cell)
+        if found is None:
+            lat, lng = self.centroid(cell)
+            phi = math.radians(lat)
+            found = (phi, math.radians(lng), math.cos(phi))
+            self._rad[cell] = found
+        return found
+
+    def in_bounds(self, cell: int) -> bool:
+        """Whether the cell's centroid lies in the box (inclusive)."""
+        lat, lng = self.centroid(cell)
+        return self.lat_min <= lat <= self.lat_max and self.lng_min <= lng <= self.lng_max
+
+    # -- distances ---------------------------------------------------------------
+
+    def distance_km(self, a: int, b: int) -> float:
+        """Haversine distance between centroids; symmetric to the last bit.
+
+        The pair is evaluated with the smaller cell first, as the original does.
+        """
+        if a == b:
+            return 0.0
+        key = (a, b) if a < b else (b, a)
+        cached = self._distances.get(key)
+        if cached is not None:
+            return cached
+        rad = self._rad
+        ra = rad.get(key[0]) or self.radians(key[0])
+        rb = rad.get(key[1]) or self.radians(key[1])
+        sdphi = math.sin((rb[0] - ra[0]) * 0.5)
+        sdlmb = math.sin((rb[1] - ra[1]) * 0.5)
+        h = sdphi * sdphi + ra[2] * rb[2] * sdlmb * sdlmb
+        km = 2.0 * EARTH_RADIUS_KM * math.atan2(math.sqrt(h), math.sqrt(1.0 - h))
+        if len(self._distances) >= _DISTANCE_CACHE_LIMIT:
+            self._distances.clear()
+        self._distances[key] = km
+        return km
+
+    def unit_vector(self, cell: int) -> tuple[float, float, float]:
+        """The centroid on the unit sphere: nearest-neighbour scans use dot products."""
+        phi, lmb, cos_phi = self.radians(cell)
+        return (cos_phi * math.cos(lmb), cos_phi * math.sin(lmb), math.sin(phi))
+
+    @staticmethod
+    def grid_distance(a: int, b: int) -> int | None:
+        """Hops between two cells, or ``None`` where H3 cannot tell (out of range)."""
+        try:
+            return int(h3.grid_distance(a, b))
+        except H3BaseException:
+            return None
+
+    def disk(self, cell: int, k: int) -> tuple[int, ...]:
+        """All cells within ``k`` hops, including ``cell`` (H3's own order)."""
+        key = (cell, k)
+        found = self._disks.get(key)
+        if found is None:
+            if len(self._disks) >= _DISK_CACHE_LIMIT:
+                self._disks.clear()
+            found = tuple(h3.grid_disk(cell, k))
+            self._disks[key] = found
+        return found
+
+    def disk_set(self, cell: int, k: int) -> frozenset[int]:
+        """``disk`` as a set, for intersections with occupied cells."""
+        key = (cell, k)
+        found = self._disk_sets.get(key)
+        if found is None:
+            if len(self._disk_sets) >= _DISK_CACHE_LIMIT:
+                self._disk_sets.clear()
+            found = frozenset(self.disk(cell, k))
+            self._disk_sets[key] = found
+        return found
+
+    @staticmethod
+    def path(a: int, b: int) -> list[int] | None:
+        """Cells from ``a`` to ``b`` inclusive, or ``None`` if H3 has no path."""
+        try:
+            return [int(c) for c in h3.grid_path_cells(a, b)]
+        except H3BaseException:
+            return None
