@@ -1,0 +1,299 @@
+"""Shard plans and the point mapping (DESIGN §3.3). Pure arithmetic: points are never materialised.
+
+* :func:`compute_shard_plan` splits ``[0, total_points)`` into contiguous shards.
+* :func:`point_values` decodes a point index into one value per dimension: names in
+  sorted order, the **last name varies fastest** (mixed radix), i.e. the order of
+  ``itertools.product(*(dimensions[name] for name in sorted(dimensions)))``.
+* :func:`point_seed` is the per-point seed, ``seed XOR point_index`` as unsigned 64-bit.
+* :func:`shard_messages` yields the queue message of every shard.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from sweeplib.contracts import (
+    DEFAULT_LIMITS,
+    SCHEMA_VERSION,
+    SHARD_STRATEGY_DERIVED,
+    SHARD_STRATEGY_EXPLICIT,
+    JSONScalar,
+    Limits,
+    RunContextRecord,
+    ShardMessage,
+    SweepRequest,
+    config_fingerprint,
+    format_run_date,
+    request_fingerprint,
+)
+from sweeplib.errors import PlanTooLarge
+
+__all__ = [
+    "ShardPlan",
+    "ShardRange",
+    "compute_shard_plan",
+    "point_index",
+    "point_seed",
+    "point_values",
+    "run_context_record",
+    "shard_messages",
+    "total_points",
+]
+
+_U64_MASK = (1 << 64) - 1
+
+
+@dataclass(frozen=True)
+class ShardRange:
+    """The points ``[start_index, end_index_exclusive)`` of shard ``shard_id``."""
+
+    shard_id: int
+    start_index: int
+    end_index_exclusive: int
+
+    @property
+    def size(self) -> int:
+        """The number of points in the shard."""
+        return self.end_index_exclusive - self.start_index
+
+
+@dataclass(frozen=True)
+class ShardPlan:
+    """How a request's points are split into shards.
+
+    Attributes
+    ----------
+    total_points : int
+        Product of the dimension lengths.
+    shard_count : int
+        Number of shards (``len(shards)``).
+    shard_strategy : str
+        ``"explicit_shard_count"`` or ``"derived_from_shard_size"``.
+    max_shards : int
+        The cap the plan was checked against: the smaller of the request's
+        ``max_shards`` and the deployment's ``Limits.max_shards``.
+    shards : tuple of ShardRange
+        Contiguous, in order, covering ``[0, total_points)`` exactly once; the first
+        ``total_points % shard_count`` shards hold one point more than the others.
+    """
+
+    total_points: int
+    shard_count: int
+    shard_strategy: str
+    max_shards: int
+    shards: tuple[ShardRange, ...]
+
+
+def total_points(dimensions: Mapping[str, Sequence[JSONScalar]]) -> int:
+    """The number of points of a sweep: the product of the dimension lengths."""
+    return math.prod(len(values) for values in dimensions.values())
+
+
+def compute_shard_plan(request: SweepRequest, limits: Limits = DEFAULT_LIMITS) -> ShardPlan:
+    """Split the request's points into contiguous shards (DESIGN §3.3).
+
+    The shard count is ``min(shard_count, total_points)`` when ``shard_count`` is set,
+    else ``ceil(total_points / shard_size)``.
+
+    Parameters
+    ----------
+    request : SweepRequest
+        A request from :func:`~sweeplib.contracts.parse_sweep_request`.
+    limits : Limits
+        The deployment's caps.
+
+    Returns
+    -------
+    ShardPlan
+
+    Raises
+    ------
+    PlanTooLarge
+        ``field`` ``"shard_count"`` or ``"shard_size"`` when the plan needs more shards
+        than ``min(request.max_shards, limits.max_shards)``; ``"dimensions"`` when the
+        points exceed ``limits.max_points``.
+    """
+    total = total_points(request.dimensions)
+    if total > limits.max_points:
+        raise PlanTooLarge("dimensions", f"{total} points exceed the limit of {limits.max_points}")
+    if request.shard_count is not None:
+        count = min(request.shard_count, total)
+        strategy, field = SHARD_STRATEGY_EXPLICIT, "shard_count"
+        why = f"shard_count {request.shard_count} over {total} points gives {count} shards"
+    else:
+        assert request.shard_size is not None  # parse_sweep_request requires one of them
+        count = -(-total // request.shard_size)
+        strategy, field = SHARD_STRATEGY_DERIVED, "shard_size"
+        why = f"shard_size {request.shard_size} over {total} points gives {count} shards"
+
+    cap = min(request.max_shards, limits.max_shards)
+    if count > cap:
+        source = "max_shards" if cap == request.max_shards else "the deployment's limit"
+        raise PlanTooLarge(field, f"{why}, more than {source} {cap}")
+
+    base, extra = divmod(total, count)
+    shards = tuple(
+        ShardRange(
+            shard_id=shard_id,
+            start_index=shard_id * base + min(shard_id, extra),
+            end_index_exclusive=(shard_id + 1) * base + min(shard_id + 1, extra),
+        )
+        for shard_id in range(count)
+    )
+    return ShardPlan(
+        total_points=total,
+        shard_count=count,
+        shard_strategy=strategy,
+        max_shards=cap,
+        shards=shards,
+    )
+
+
+def point_values(
+    dimensions: Mapping[str, Sequence[JSONScalar]], index: int
+) -> dict[str, JSONScalar]:
+    """The dimension values of point ``index``.
+
+    Names are taken in sorted order and the last one varies fastest: the index is
+    decoded as a mixed-radix number from the last name backwards.
+
+    Parameters
+    ----------
+    dimensions : Mapping[str, Sequence]
+        Name → values (e.g. ``SweepRequest.dimensions``).
+    index : int
+        In ``[0, total_points(dimensions))``.
+
+    Returns
+    -------
+    dict
+        Name → value, names in sorted order.
+
+    Raises
+    ------
+    IndexError
+        If ``index`` is outside ``[0, total_points)``.
+    """
+    total = total_points(dimensions)
+    if not 0 <= index < total:
+        raise IndexError(f"point index {index} is outside [0, {total})")
+    names = sorted(dimensions)
+    chosen: dict[str, JSONScalar] = {}
+    remainder = index
+    for name in reversed(names):
+        values = dimensions[name]
+        remainder, digit = divmod(remainder, len(values))
+        chosen[name] = values[digit]
+    return {name: chosen[name] for name in names}
+
+
+def point_index(
+    dimensions: Mapping[str, Sequence[JSONScalar]], values: Mapping[str, JSONScalar]
+) -> int:
+    """The inverse of :func:`point_values` (for dimensions without duplicate values).
+
+    A value matches only a value of the same JSON type: ``1``, ``1.0`` and ``true``
+    are different values.
+
+    Raises
+    ------
+    KeyError
+        If ``values`` lacks a dimension or has a value the dimension does not list.
+    """
+    index = 0
+    for name in sorted(dimensions):
+        options = dimensions[name]
+        wanted = values[name]
+        digit = next(
+            (
+                position
+                for position, option in enumerate(options)
+                if type(option) is type(wanted) and option == wanted
+            ),
+            None,
+        )
+        if digit is None:
+            raise KeyError(f"{name}: {wanted!r} is not one of its values")
+        index = index * len(options) + digit
+    return index
+
+
+def point_seed(seed: int, index: int) -> int:
+    """The seed of point ``index``: ``seed`` read as unsigned 64-bit, XOR ``index``.
+
+    >>> point_seed(42, 3)
+    41
+    >>> point_seed(-1, 5) == 2**64 - 1 - 5
+    True
+
+    Raises
+    ------
+    ValueError
+        If ``index`` is outside ``[0, 2**64)``.
+    """
+    if not 0 <= index <= _U64_MASK:
+        raise ValueError(f"point index {index} is not an unsigned 64-bit integer")
+    return (seed & _U64_MASK) ^ index
+
+
+def shard_messages(
+    request: SweepRequest, plan: ShardPlan, run_date: dt.date | str
+) -> Iterator[ShardMessage]:
+    """Yield the queue message of every shard of ``plan``, in shard order.
+
+    Parameters
+    ----------
+    request : SweepRequest
+        The validated request the plan was computed from.
+    plan : ShardPlan
+        From :func:`compute_shard_plan`.
+    run_date : datetime.date or str
+        The run's date, fixed once at submission (``YYYY-MM-DD``); every message,
+        including those of reruns, carries it.
+
+    Raises
+    ------
+    InvalidRequest
+        ``field`` ``"run_date"`` if ``run_date`` is not a calendar date.
+    """
+    date_text = format_run_date(run_date)
+    fingerprint = request_fingerprint(request)
+    for shard in plan.shards:
+        yield ShardMessage(
+            schema_version=SCHEMA_VERSION,
+            run_id=request.run_id,
+            run_date=date_text,
+            request_fingerprint=fingerprint,
+            dimensions=request.dimensions,
+            total_points=plan.total_points,
+            shard_id=shard.shard_id,
+            start_index=shard.start_index,
+            end_index_exclusive=shard.end_index_exclusive,
+            seed=request.seed,
+            failure_injection_shards=request.failure_injection_shards,
+        )
+
+
+def run_context_record(
+    request: SweepRequest, plan: ShardPlan, request_source: str
+) -> RunContextRecord:
+    """The ``run_context`` row written when a run is accepted.
+
+    Parameters
+    ----------
+    request_source : str
+        Who submitted the run, e.g. ``"api"`` or ``"local"``.
+    """
+    return RunContextRecord(
+        run_id=request.run_id,
+        request_source=request_source,
+        request_fingerprint=request_fingerprint(request),
+        config_fingerprint=config_fingerprint(request),
+        total_points=plan.total_points,
+        shard_count=plan.shard_count,
+        shard_strategy=plan.shard_strategy,
+        max_shards=plan.max_shards,
+    )
