@@ -235,6 +235,7 @@ class Simulation:
         self.dirty_trips: list[Trip] = []
         self.snapshotted_trips: dict[int, TripRow] = {}
         self.events_processed = 0
+        self.last_kind: EventKind | None = None  # set by step(), for tests
 
         self.handlers: list[Callable[[Any], None]] = [
             self._on_simulation_started,
@@ -300,11 +301,23 @@ class Simulation:
             return False
         now, kind, subject = self.queue.pop()
         self.now = now
+        self.last_kind = EventKind(kind)
         self.handlers[kind](subject)
         self.events_processed += 1
         if now >= self.next_snapshot_at:
             self.capture_snapshot()
         return True
+
+    def handle(
+        self, kind: EventKind | int, subject: Any = None, *, at_ms: int | None = None
+    ) -> None:
+        """Run one handler directly (as if its event popped at ``at_ms``, default now).
+
+        For tests that exercise a single rule of SIM_SPEC §2.8 on a hand-built world.
+        """
+        if at_ms is not None:
+            self.now = at_ms
+        self.handlers[int(kind)](subject)
 
     def capture_snapshot(self) -> None:
         """Record counts, and every trip changed since the last snapshot (§8.1)."""

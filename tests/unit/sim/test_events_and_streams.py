@@ -1,0 +1,104 @@
+"""Clock ordering (SIM_SPEC §2.2, deviation 2) and seeded streams (§7)."""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+
+from sweeplib.sim.events import EventKind, EventQueue
+from sweeplib.sim.rng import MASK64, Stream, first_uniform
+
+
+def test_events_pop_by_time_then_higher_ordinal_first():
+    queue = EventQueue()
+    queue.push(20, EventKind.SPAWN_RIDER)
+    queue.push(20, EventKind.QUOTE_ACCEPTED)
+    queue.push(10, EventKind.SIMULATION_STARTED)
+    queue.push(30, EventKind.CHECK_DRIVER_OFF_DUTY)
+    popped = [queue.pop()[:2] for _ in range(4)]
+    assert popped == [
+        (10, EventKind.SIMULATION_STARTED),
+        (20, EventKind.QUOTE_ACCEPTED),  # ordinal 5 beats SpawnRider (1) at the same ms
+        (20, EventKind.SPAWN_RIDER),
+        (30, EventKind.CHECK_DRIVER_OFF_DUTY),
+    ]
+
+
+def test_start_of_run_order_batch_then_drivers_then_riders():
+    queue = EventQueue()
+    for kind in (EventKind.BATCH_MATCH_RUN, EventKind.SPAWN_RIDER, EventKind.SPAWN_DRIVER):
+        queue.push(0, kind)
+    assert [queue.pop()[1] for _ in range(3)] == [
+        EventKind.BATCH_MATCH_RUN,
+        EventKind.SPAWN_DRIVER,
+        EventKind.SPAWN_RIDER,
+    ]
+
+
+def test_equal_time_and_kind_pop_in_insertion_order():
+    """Deviation 2: a FIFO tie-break instead of BinaryHeap internals."""
+    queue = EventQueue()
+    subjects = [f"rider-{i}" for i in range(50)]
+    for subject in subjects:
+        queue.push(5_000, EventKind.RIDER_CANCEL, subject)
+    assert [queue.pop()[2] for _ in subjects] == subjects
+
+
+def test_large_timestamps_keep_their_order():
+    queue = EventQueue()
+    far = 10 * 365 * 24 * 3_600_000  # ten years of simulated time
+    queue.push(far + 1, EventKind.SIMULATION_STARTED)
+    queue.push(far, EventKind.SIMULATION_STARTED)
+    assert [queue.pop()[0] for _ in range(2)] == [far, far + 1]
+
+
+def test_stream_is_deterministic_and_seed_sensitive():
+    a, b, c = Stream(42), Stream(42), Stream(43)
+    draws_a = [a.next_u64() for _ in range(5)]
+    assert draws_a == [b.next_u64() for _ in range(5)]
+    assert draws_a != [c.next_u64() for _ in range(5)]
+    assert all(0 <= x <= MASK64 for x in draws_a)
+
+
+def test_first_uniform_is_the_streams_first_draw():
+    for seed in (0, 1, 2**63, MASK64, 0xDEADBEEF + 17):
+        assert first_uniform(seed) == Stream(seed).uniform()
+
+
+def test_seeds_wrap_at_64_bits():
+    assert first_uniform(MASK64 + 5) == first_uniform(4)
+
+
+def test_consecutive_seeds_give_uncorrelated_uniform_first_draws():
+    """Per-entity seeds are S + k: their first draws must look independent."""
+    draws = [first_uniform(1_000 + k) for k in range(20_000)]
+    assert 0.49 < statistics.fmean(draws) < 0.51
+    assert all(0.0 <= u < 1.0 for u in draws)
+    pairs = list(zip(draws, draws[1:], strict=False))
+    mean = statistics.fmean(draws)
+    lag1 = sum((x - mean) * (y - mean) for x, y in pairs) / sum((x - mean) ** 2 for x in draws)
+    assert abs(lag1) < 0.03
+    below_tenth = sum(u < 0.1 for u in draws) / len(draws)
+    assert 0.09 < below_tenth < 0.11
+
+
+def test_integer_draws_cover_the_inclusive_range_uniformly():
+    stream = Stream(9)
+    draws = [stream.integer(120, 125) for _ in range(12_000)]
+    assert set(draws) == set(range(120, 126))
+    for value in range(120, 126):
+        assert 1_800 < draws.count(value) < 2_200
+
+
+def test_integer_draw_of_a_single_value_range():
+    assert Stream(1).integer(5, 5) == 5
+    with pytest.raises(ValueError, match="empty integer range"):
+        Stream(1).integer(6, 5)
+
+
+def test_inclusive_float_range_stays_in_bounds():
+    stream = Stream(3)
+    draws = [stream.uniform_inclusive(20.0, 60.0) for _ in range(5_000)]
+    assert min(draws) >= 20.0 and max(draws) <= 60.0
+    assert 39.0 < statistics.fmean(draws) < 41.0
