@@ -9,6 +9,7 @@ Errors from the library are turned into exit codes here, in one place:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -43,6 +44,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SweepError as error:
         print(f"sweep {args.command}: {error}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (`sweep plan --json … | head`): not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     return code
 
 

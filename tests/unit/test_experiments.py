@@ -152,7 +152,9 @@ def test_health_abandonment_term_keeps_the_original_double_negative():
 def test_normalisation_with_equal_values_is_one_half():
     same = result(0.5, 100.0, 100.0, 1.0, 1.0, 10)
     (score,) = health_scores([same], HealthWeights())
-    assert score == pytest.approx(0.30 * 0.5 + 0.25 * 0.5 + 0.15 * 0.5 + 0.15 * 0.5 + 0.15 * 0.5 - 0.20 * 0.5)
+    assert score == pytest.approx(
+        0.30 * 0.5 + 0.25 * 0.5 + 0.15 * 0.5 + 0.15 * 0.5 + 0.15 * 0.5 - 0.20 * 0.5
+    )
 
 
 def test_best_index_ties_go_to_the_last_and_nan_compares_equal():

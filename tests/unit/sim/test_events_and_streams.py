@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import statistics
 
 import pytest
@@ -75,7 +76,7 @@ def test_consecutive_seeds_give_uncorrelated_uniform_first_draws():
     draws = [first_uniform(1_000 + k) for k in range(20_000)]
     assert 0.49 < statistics.fmean(draws) < 0.51
     assert all(0.0 <= u < 1.0 for u in draws)
-    pairs = list(zip(draws, draws[1:], strict=False))
+    pairs = list(itertools.pairwise(draws))
     mean = statistics.fmean(draws)
     lag1 = sum((x - mean) * (y - mean) for x, y in pairs) / sum((x - mean) ** 2 for x in draws)
     assert abs(lag1) < 0.03

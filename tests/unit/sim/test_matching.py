@@ -23,7 +23,9 @@ DEST = ring(ORIGIN, 8)[0]
 
 
 def test_trymatch_links_a_same_cell_pair_and_schedules_match_accepted():
-    sim = empty_world(batch_matching_enabled=False, matching_algorithm_type=MatchingAlgorithm.SIMPLE)
+    sim = empty_world(
+        batch_matching_enabled=False, matching_algorithm_type=MatchingAlgorithm.SIMPLE
+    )
     driver = driver_at(sim, ORIGIN)
     rider = waiting_rider(sim, ORIGIN, DEST)
     sim.handle(EventKind.TRY_MATCH, rider, at_ms=3_000)
@@ -160,7 +162,9 @@ def test_cost_based_picks_the_closer_driver_whatever_the_order():
 def test_simple_takes_the_first_idle_driver_in_radius_not_the_nearest():
     near, far = ring(ORIGIN, 1)[0], ring(ORIGIN, 3)[0]
     sim = empty_world(
-        batch_matching_enabled=False, match_radius=3, matching_algorithm_type=MatchingAlgorithm.SIMPLE
+        batch_matching_enabled=False,
+        match_radius=3,
+        matching_algorithm_type=MatchingAlgorithm.SIMPLE,
     )
     first = driver_at(sim, far)
     driver_at(sim, near)
@@ -268,7 +272,9 @@ def test_kuhn_munkres_finds_the_optimum(rows):
     n, k = weights.shape
     assignment = m.max_weight_assignment(weights)
     assert sorted(set(assignment)) == sorted(assignment) and len(assignment) == n
-    best = max(sum(int(weights[i, p[i]]) for i in range(n)) for p in itertools.permutations(range(k), n))
+    best = max(
+        sum(int(weights[i, p[i]]) for i in range(n)) for p in itertools.permutations(range(k), n)
+    )
     assert sum(int(weights[i, j]) for i, j in enumerate(assignment)) == best
 
 
@@ -297,7 +303,9 @@ def test_hungarian_pairs_match_the_dense_original_formulation(data):
         r, d = (i, j) if n_riders <= n_drivers else (j, i)
         return feasible.get((r, d), m.INFEASIBLE_WEIGHT)
 
-    dense = np.array([[weight(i, j) for j in range(len(cols))] for i in range(len(rows))], dtype=np.int64)
+    dense = np.array(
+        [[weight(i, j) for j in range(len(cols))] for i in range(len(rows))], dtype=np.int64
+    )
     assignment = m.max_weight_assignment(dense)
     dense_pairs = [(i, j) for i, j in enumerate(assignment) if dense[i, j] != m.INFEASIBLE_WEIGHT]
     assert len(pairs) == len(dense_pairs)

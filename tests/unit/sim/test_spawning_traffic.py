@@ -22,7 +22,9 @@ from sweeplib.sim.traffic import BERLIN_PROFILE, density_factor, hour_of
 from .world import ORIGIN, ring
 
 
-@pytest.mark.parametrize(("num", "initial", "expected"), [(10, 3, 7), (5, 2, 3), (0, 0, 0), (4, 6, 0)])
+@pytest.mark.parametrize(
+    ("num", "initial", "expected"), [(10, 3, 7), (5, 2, 3), (0, 0, 0), (4, 6, 0)]
+)
 def test_scheduled_cap_excludes_initial_spawns(num, initial, expected):
     sim = Simulation(ScenarioParams(num_riders=num, initial_rider_count=initial, num_drivers=num))
     assert sim.riders_spawner.max_count == expected

@@ -57,7 +57,9 @@ def en_route_trip(sim: Simulation, driver_cell: int, rider_cell: int = ORIGIN) -
     driver.matched_rider = rider
     sim._set_driver_state(driver, DRIVER_EN_ROUTE)
     index, generation = sim.entities.allocate()
-    trip = Trip(index, generation, rider, driver, sim.now, sim.grid.distance_km(driver_cell, rider_cell))
+    trip = Trip(
+        index, generation, rider, driver, sim.now, sim.grid.distance_km(driver_cell, rider_cell)
+    )
     sim.trips.append(trip)
     sim.trip_counts[TRIP_EN_ROUTE] += 1
     rider.assigned_trip = trip
@@ -72,7 +74,9 @@ def test_first_move_step_moves_one_hop_and_reports_the_eta():
     driver = trip.driver
     assert driver.cell != start
     assert h3.grid_distance(driver.cell, ORIGIN) == 2
-    assert trip.route is not None and trip.route.cells[0] == start and trip.route.cells[-1] == ORIGIN
+    assert (
+        trip.route is not None and trip.route.cells[0] == start and trip.route.cells[-1] == ORIGIN
+    )
     events = queued(sim)
     assert events[0][:2] == (10_000, EventKind.PICKUP_ETA_UPDATED)
     assert events[1][1] == EventKind.MOVE_STEP and events[1][0] > 10_000

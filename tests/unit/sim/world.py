@@ -25,7 +25,9 @@ def empty_world(**changes: Any) -> Simulation:
     return Simulation(params)
 
 
-def driver_at(sim: Simulation, cell: int, *, target: float = 200.0, fatigue_h: float = 10.0) -> Driver:
+def driver_at(
+    sim: Simulation, cell: int, *, target: float = 200.0, fatigue_h: float = 10.0
+) -> Driver:
     return sim.add_driver(cell, target, int(fatigue_h * 3_600_000))
 
 

@@ -1,0 +1,73 @@
+"""Outcome storage: object keys and layout, dataset schemas, Parquet encoding, object stores.
+
+Writing one dataset object::
+
+    from sweeplib.storage import keys, encode_rows, SHARD_METRICS_SCHEMA, LocalObjectStore
+
+    store = LocalObjectStore("./data")
+    key = keys.shard_metrics_key("2026-02-14", "run-123", "success", shard_id=4, point_index=9)
+    store.put(key, encode_rows([metrics_row], SHARD_METRICS_SCHEMA))
+"""
+
+from __future__ import annotations
+
+from sweeplib.storage import keys
+from sweeplib.storage.keys import (
+    DATASETS,
+    DEFAULT_PREFIX,
+    Dataset,
+    OutcomeStatus,
+    ParsedKey,
+    PointDataset,
+    parse_key,
+)
+from sweeplib.storage.local import LocalObjectStore
+from sweeplib.storage.parquet import (
+    check_table,
+    decode_table,
+    encode_rows,
+    encode_table,
+    table_from_rows,
+)
+from sweeplib.storage.schemas import (
+    ATHENA_DATABASE,
+    DATASET_SPECS,
+    EFFECTIVE_PARAMETERS_SCHEMA,
+    RUN_CONTEXT_SCHEMA,
+    SHARD_METRICS_SCHEMA,
+    SHARD_OUTCOMES_SCHEMA,
+    SNAPSHOT_COUNTS_SCHEMA,
+    TRIP_DATA_SCHEMA,
+    DatasetSpec,
+    dataset_spec,
+)
+from sweeplib.storage.store import MemoryObjectStore, ObjectStore
+
+__all__ = [
+    "ATHENA_DATABASE",
+    "DATASETS",
+    "DATASET_SPECS",
+    "DEFAULT_PREFIX",
+    "EFFECTIVE_PARAMETERS_SCHEMA",
+    "RUN_CONTEXT_SCHEMA",
+    "SHARD_METRICS_SCHEMA",
+    "SHARD_OUTCOMES_SCHEMA",
+    "SNAPSHOT_COUNTS_SCHEMA",
+    "TRIP_DATA_SCHEMA",
+    "Dataset",
+    "DatasetSpec",
+    "LocalObjectStore",
+    "MemoryObjectStore",
+    "ObjectStore",
+    "OutcomeStatus",
+    "ParsedKey",
+    "PointDataset",
+    "check_table",
+    "dataset_spec",
+    "decode_table",
+    "encode_rows",
+    "encode_table",
+    "keys",
+    "parse_key",
+    "table_from_rows",
+]

@@ -1,0 +1,470 @@
+"""Object keys of the outcome datasets: the one place that builds (and parses) them.
+
+Every object is ``part-0.parquet`` under a Hive-style partition path::
+
+    {prefix}/dataset={name}/run_date={YYYY-MM-DD}/{partitions...}/part-0.parquet
+
+==================== =====================================================================
+dataset              partitions after ``run_date=…/``
+==================== =====================================================================
+shard_outcomes       ``run_id_partition={run}/status_partition={success|failure}/``
+                     ``shard_id_partition={s}/``
+run_context          ``run_id_partition={run}/status_partition=accepted/``
+effective_parameters ``run_id_partition={run}/status_partition={status}/``
+                     ``shard_id_partition={s}/point_index_partition={p}/``
+shard_metrics,       ``run_id={run}/status={status}/shard_id={s}/point_index={p}/``
+trip_data,
+snapshot_counts
+==================== =====================================================================
+
+All functions are pure: they take values and return strings. Inputs are validated
+(``InvalidRequest`` names the offending field), so a key never contains a slash or a
+``..`` component that came from a value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Final, Literal, get_args
+
+from sweeplib.contracts import format_run_date, validate_run_id
+from sweeplib.errors import InvalidRequest, StorageError
+
+__all__ = [
+    "DATASETS",
+    "DEFAULT_PREFIX",
+    "OBJECT_NAME",
+    "PARTITION_COLUMNS",
+    "POINT_DATASETS",
+    "Dataset",
+    "OutcomeStatus",
+    "ParsedKey",
+    "PointDataset",
+    "dataset_prefix",
+    "effective_parameters_key",
+    "normalize_prefix",
+    "parse_key",
+    "point_dataset_key",
+    "run_context_key",
+    "run_date_prefix",
+    "run_prefix",
+    "shard_metrics_key",
+    "shard_outcome_key",
+    "snapshot_counts_key",
+    "trip_data_key",
+]
+
+DEFAULT_PREFIX: Final = "serverless-sweeps/outcomes"
+OBJECT_NAME: Final = "part-0.parquet"
+
+Dataset = Literal[
+    "shard_outcomes",
+    "run_context",
+    "effective_parameters",
+    "shard_metrics",
+    "trip_data",
+    "snapshot_counts",
+]
+PointDataset = Literal["shard_metrics", "trip_data", "snapshot_counts"]
+OutcomeStatus = Literal["success", "failure"]
+
+DATASETS: Final[tuple[Dataset, ...]] = get_args(Dataset)
+POINT_DATASETS: Final[tuple[PointDataset, ...]] = get_args(PointDataset)
+_STATUSES: Final[tuple[OutcomeStatus, ...]] = get_args(OutcomeStatus)
+_RUN_CONTEXT_STATUS: Final = "accepted"
+
+# Partition columns in path order (Athena partition keys; all strings).
+PARTITION_COLUMNS: Final[Mapping[Dataset, tuple[str, ...]]] = {
+    "shard_outcomes": ("run_date", "run_id_partition", "status_partition", "shard_id_partition"),
+    "run_context": ("run_date", "run_id_partition", "status_partition"),
+    "effective_parameters": (
+        "run_date",
+        "run_id_partition",
+        "status_partition",
+        "shard_id_partition",
+        "point_index_partition",
+    ),
+    "shard_metrics": ("run_date", "run_id", "status", "shard_id", "point_index"),
+    "trip_data": ("run_date", "run_id", "status", "shard_id", "point_index"),
+    "snapshot_counts": ("run_date", "run_id", "status", "shard_id", "point_index"),
+}
+
+# Logical field -> partition column, per naming style.
+_LOGICAL = ("run_date", "run_id", "status", "shard_id", "point_index")
+
+_INT_RE: Final = re.compile(r"0|[1-9][0-9]*")
+_PREFIX_SEGMENT_RE: Final = re.compile(r"[A-Za-z0-9._=+@,:~-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedKey:
+    """The parts of an outcome object key (see :func:`parse_key`).
+
+    ``shard_id`` is ``None`` for run_context; ``point_index`` is ``None`` for
+    run_context and shard_outcomes. ``status`` is ``"accepted"`` for run_context.
+    """
+
+    prefix: str
+    dataset: Dataset
+    run_date: str
+    run_id: str
+    status: str
+    shard_id: int | None
+    point_index: int | None
+
+
+# -- validation --------------------------------------------------------------------------
+
+
+def normalize_prefix(prefix: str) -> str:
+    """Return ``prefix`` without surrounding slashes, after validating its segments.
+
+    Parameters
+    ----------
+    prefix
+        Base prefix such as ``"serverless-sweeps/outcomes"``; ``""`` means the root.
+
+    Raises
+    ------
+    InvalidRequest
+        If a segment is empty, ``.``/``..``, starts with ``dataset=``, or holds
+        characters outside ``[A-Za-z0-9._=+@,:~-]``.
+    """
+    trimmed = prefix.strip("/")
+    if not trimmed:
+        return ""
+    for segment in trimmed.split("/"):
+        if segment in ("", ".", "..") or not _PREFIX_SEGMENT_RE.fullmatch(segment):
+            raise InvalidRequest("prefix", f"invalid path segment {segment!r} in {prefix!r}")
+        if segment.startswith("dataset="):
+            raise InvalidRequest("prefix", f"must not contain a 'dataset=' segment: {prefix!r}")
+    return trimmed
+
+
+def _run_date(value: str | date) -> str:
+    return format_run_date(value)
+
+
+def _run_id(value: str) -> str:
+    # One rule for run ids everywhere: the request validator's.
+    return validate_run_id(value)
+
+
+def _status(value: str) -> OutcomeStatus:
+    for status in _STATUSES:
+        if value == status:
+            return status
+    raise InvalidRequest("status", f"expected one of {', '.join(_STATUSES)}, got {value!r}")
+
+
+def _index(field: str, value: int) -> str:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidRequest(field, f"expected a non-negative int, got {value!r}")
+    return str(value)
+
+
+def _dataset(value: str) -> Dataset:
+    for dataset in DATASETS:
+        if value == dataset:
+            return dataset
+    raise InvalidRequest("dataset", f"unknown dataset {value!r}; known: {', '.join(DATASETS)}")
+
+
+# -- building ----------------------------------------------------------------------------
+
+
+def _join(prefix: str, *segments: str) -> str:
+    base = normalize_prefix(prefix)
+    return "/".join((base, *segments) if base else segments)
+
+
+def _partition_segments(dataset: Dataset, values: tuple[str, ...]) -> tuple[str, ...]:
+    columns = PARTITION_COLUMNS[dataset]
+    return tuple(f"{column}={value}" for column, value in zip(columns, values, strict=False))
+
+
+def dataset_prefix(dataset: Dataset, *, prefix: str = DEFAULT_PREFIX) -> str:
+    """Listing prefix of every object of one dataset, ending in ``/``.
+
+    Parameters
+    ----------
+    dataset
+        One of :data:`DATASETS`.
+    prefix
+        Base prefix (default :data:`DEFAULT_PREFIX`).
+
+    Returns
+    -------
+    str
+        e.g. ``"serverless-sweeps/outcomes/dataset=run_context/"``.
+    """
+    return _join(prefix, f"dataset={_dataset(dataset)}") + "/"
+
+
+def run_date_prefix(dataset: Dataset, run_date: str | date, *, prefix: str = DEFAULT_PREFIX) -> str:
+    """Listing prefix of one dataset's objects for one ``run_date``, ending in ``/``."""
+    segments = _partition_segments(_dataset(dataset), (_run_date(run_date),))
+    return _join(prefix, f"dataset={dataset}", *segments) + "/"
+
+
+def run_prefix(
+    dataset: Dataset,
+    run_date: str | date,
+    run_id: str,
+    *,
+    status: str | None = None,
+    prefix: str = DEFAULT_PREFIX,
+) -> str:
+    """Listing prefix of one run's objects in one dataset, ending in ``/``.
+
+    Parameters
+    ----------
+    dataset
+        One of :data:`DATASETS`.
+    run_date
+        The run's date (fixed at submission), ``YYYY-MM-DD`` or a ``date``.
+    run_id
+        The run id.
+    status
+        Optionally narrow to one status (``"success"``/``"failure"``; ``"accepted"``
+        for run_context).
+    prefix
+        Base prefix.
+
+    Returns
+    -------
+    str
+        e.g. ``".../dataset=shard_outcomes/run_date=2026-02-14/run_id_partition=r1/"``.
+    """
+    ds = _dataset(dataset)
+    values = [_run_date(run_date), _run_id(run_id)]
+    if status is not None:
+        if ds == "run_context":
+            if status != _RUN_CONTEXT_STATUS:
+                raise InvalidRequest("status", f"run_context status is 'accepted', got {status!r}")
+            values.append(status)
+        else:
+            values.append(_status(status))
+    return _join(prefix, f"dataset={ds}", *_partition_segments(ds, tuple(values))) + "/"
+
+
+def _object_key(dataset: Dataset, values: tuple[str, ...], prefix: str) -> str:
+    return _join(prefix, f"dataset={dataset}", *_partition_segments(dataset, values), OBJECT_NAME)
+
+
+def shard_outcome_key(
+    run_date: str | date,
+    run_id: str,
+    status: OutcomeStatus,
+    shard_id: int,
+    *,
+    prefix: str = DEFAULT_PREFIX,
+) -> str:
+    """Key of one shard's outcome record (the success record is the shard's commit marker).
+
+    Parameters
+    ----------
+    run_date, run_id
+        The run's date (``YYYY-MM-DD``) and id.
+    status
+        ``"success"`` or ``"failure"``; both records may coexist for one shard.
+    shard_id
+        Non-negative shard number.
+    prefix
+        Base prefix.
+
+    Returns
+    -------
+    str
+        ``{prefix}/dataset=shard_outcomes/run_date=…/run_id_partition=…/``
+        ``status_partition=…/shard_id_partition=…/part-0.parquet``.
+    """
+    values = (_run_date(run_date), _run_id(run_id), _status(status), _index("shard_id", shard_id))
+    return _object_key("shard_outcomes", values, prefix)
+
+
+def run_context_key(run_date: str | date, run_id: str, *, prefix: str = DEFAULT_PREFIX) -> str:
+    """Key of a run's context record (written once, at acceptance; status ``accepted``)."""
+    values = (_run_date(run_date), _run_id(run_id), _RUN_CONTEXT_STATUS)
+    return _object_key("run_context", values, prefix)
+
+
+def effective_parameters_key(
+    run_date: str | date,
+    run_id: str,
+    status: OutcomeStatus,
+    shard_id: int,
+    point_index: int,
+    *,
+    prefix: str = DEFAULT_PREFIX,
+) -> str:
+    """Key of one point's effective-parameters record."""
+    values = (
+        _run_date(run_date),
+        _run_id(run_id),
+        _status(status),
+        _index("shard_id", shard_id),
+        _index("point_index", point_index),
+    )
+    return _object_key("effective_parameters", values, prefix)
+
+
+def point_dataset_key(
+    dataset: PointDataset,
+    run_date: str | date,
+    run_id: str,
+    status: OutcomeStatus,
+    shard_id: int,
+    point_index: int,
+    *,
+    prefix: str = DEFAULT_PREFIX,
+) -> str:
+    """Key of one point's object in shard_metrics, trip_data or snapshot_counts.
+
+    Parameters
+    ----------
+    dataset
+        ``"shard_metrics"``, ``"trip_data"`` or ``"snapshot_counts"``.
+    run_date, run_id, status, shard_id, point_index
+        Partition values (validated).
+    prefix
+        Base prefix.
+
+    Returns
+    -------
+    str
+        ``{prefix}/dataset={dataset}/run_date=…/run_id=…/status=…/shard_id=…/``
+        ``point_index=…/part-0.parquet``.
+    """
+    if dataset not in POINT_DATASETS:
+        raise InvalidRequest("dataset", f"not a per-point dataset: {dataset!r}")
+    values = (
+        _run_date(run_date),
+        _run_id(run_id),
+        _status(status),
+        _index("shard_id", shard_id),
+        _index("point_index", point_index),
+    )
+    return _object_key(dataset, values, prefix)
+
+
+def shard_metrics_key(
+    run_date: str | date,
+    run_id: str,
+    status: OutcomeStatus,
+    shard_id: int,
+    point_index: int,
+    *,
+    prefix: str = DEFAULT_PREFIX,
+) -> str:
+    """Key of one point's ``shard_metrics`` object (see :func:`point_dataset_key`)."""
+    return point_dataset_key(
+        "shard_metrics", run_date, run_id, status, shard_id, point_index, prefix=prefix
+    )
+
+
+def trip_data_key(
+    run_date: str | date,
+    run_id: str,
+    status: OutcomeStatus,
+    shard_id: int,
+    point_index: int,
+    *,
+    prefix: str = DEFAULT_PREFIX,
+) -> str:
+    """Key of one point's ``trip_data`` object (see :func:`point_dataset_key`)."""
+    return point_dataset_key(
+        "trip_data", run_date, run_id, status, shard_id, point_index, prefix=prefix
+    )
+
+
+def snapshot_counts_key(
+    run_date: str | date,
+    run_id: str,
+    status: OutcomeStatus,
+    shard_id: int,
+    point_index: int,
+    *,
+    prefix: str = DEFAULT_PREFIX,
+) -> str:
+    """Key of one point's ``snapshot_counts`` object (see :func:`point_dataset_key`)."""
+    return point_dataset_key(
+        "snapshot_counts", run_date, run_id, status, shard_id, point_index, prefix=prefix
+    )
+
+
+# -- parsing -----------------------------------------------------------------------------
+
+
+def parse_key(key: str) -> ParsedKey:
+    """Parse an outcome object key built by this module.
+
+    Parameters
+    ----------
+    key
+        A full object key, e.g. one yielded by ``ObjectStore.list``.
+
+    Returns
+    -------
+    ParsedKey
+        Prefix, dataset and partition values (``shard_id``/``point_index`` as ints).
+
+    Raises
+    ------
+    StorageError
+        If the key does not have exactly the layout of its dataset.
+    """
+    segments = key.split("/")
+    if segments[-1] != OBJECT_NAME:
+        raise StorageError(key, f"not an outcome object (expected .../{OBJECT_NAME})")
+    starts = [i for i, segment in enumerate(segments) if segment.startswith("dataset=")]
+    if len(starts) != 1:
+        raise StorageError(key, "expected exactly one 'dataset=' segment")
+    start = starts[0]
+    name = segments[start].removeprefix("dataset=")
+    if name not in DATASETS:
+        raise StorageError(key, f"unknown dataset {name!r}")
+    dataset = _dataset(name)
+    columns = PARTITION_COLUMNS[dataset]
+    parts = segments[start + 1 : -1]
+    if len(parts) != len(columns):
+        raise StorageError(key, f"{dataset} keys have {len(columns)} partitions, got {len(parts)}")
+    values: dict[str, str] = {}
+    for column, logical, part in zip(columns, _LOGICAL, parts, strict=False):
+        column_name, sep, value = part.partition("=")
+        if not sep or column_name != column:
+            raise StorageError(key, f"expected partition {column}=…, got {part!r}")
+        values[logical] = value
+    try:
+        run_date = _run_date(values["run_date"])
+        run_id = _run_id(values["run_id"])
+        status = values["status"]
+        if dataset == "run_context":
+            if status != _RUN_CONTEXT_STATUS:
+                raise InvalidRequest("status", f"expected 'accepted', got {status!r}")
+        else:
+            _status(status)
+        shard_id = _parse_index("shard_id", values.get("shard_id"))
+        point_index = _parse_index("point_index", values.get("point_index"))
+    except InvalidRequest as error:
+        raise StorageError(key, str(error)) from None
+    return ParsedKey(
+        prefix="/".join(segments[:start]),
+        dataset=dataset,
+        run_date=run_date,
+        run_id=run_id,
+        status=status,
+        shard_id=shard_id,
+        point_index=point_index,
+    )
+
+
+def _parse_index(field: str, text: str | None) -> int | None:
+    if text is None:
+        return None
+    if not _INT_RE.fullmatch(text):
+        raise InvalidRequest(field, f"expected a non-negative integer, got {text!r}")
+    return int(text)

@@ -1,0 +1,187 @@
+"""Deterministic Parquet encoding of the outcome datasets.
+
+``encode_table`` fixes every writer option that affects the bytes (format version,
+snappy compression, dictionary encoding, statistics, data page version, one row
+group, no page index or checksums) and pyarrow writes no wall-clock metadata, so
+the same table always encodes to the same bytes with the same pyarrow version —
+a redelivered shard rewrites identical objects.
+"""
+
+from __future__ import annotations
+
+import io
+import numbers
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sweeplib.errors import StorageError
+
+__all__ = [
+    "check_table",
+    "decode_table",
+    "encode_rows",
+    "encode_table",
+    "table_from_rows",
+]
+
+# Every option that influences the output bytes, pinned (pyarrow >= 15 accepts all of them).
+_WRITER_OPTIONS: Mapping[str, Any] = {
+    "version": "2.6",
+    "compression": "snappy",
+    "use_dictionary": True,
+    "write_statistics": True,
+    "data_page_version": "1.0",
+    "use_compliant_nested_type": True,
+    "store_schema": True,
+    "write_page_index": False,
+    "write_page_checksum": False,
+}
+
+
+def encode_table(table: pa.Table) -> bytes:
+    """Encode a table as one Parquet file, byte-for-byte deterministically.
+
+    Parameters
+    ----------
+    table
+        The rows to write; its schema is written as is (use :func:`check_table`
+        or :func:`table_from_rows` first to enforce a dataset schema).
+
+    Returns
+    -------
+    bytes
+        A Parquet file with a single row group, snappy-compressed.
+    """
+    sink = io.BytesIO()
+    pq.write_table(
+        table.combine_chunks(),
+        sink,
+        row_group_size=max(1, table.num_rows),
+        **_WRITER_OPTIONS,
+    )
+    return sink.getvalue()
+
+
+def decode_table(body: bytes, *, key: str = "<bytes>") -> pa.Table:
+    """Decode a Parquet file (as produced by :func:`encode_table`) into a table.
+
+    Parameters
+    ----------
+    body
+        The file's bytes.
+    key
+        Used only in the error message.
+
+    Raises
+    ------
+    StorageError
+        If ``body`` is not a readable Parquet file.
+    """
+    try:
+        return pq.read_table(pa.BufferReader(body))
+    except (pa.ArrowException, OSError) as error:
+        raise StorageError(key, f"not a readable Parquet file: {error}") from error
+
+
+def check_table(table: pa.Table, schema: pa.Schema) -> None:
+    """Check that ``table`` has exactly ``schema`` (names, order, types, nullability).
+
+    Also checks that non-nullable columns hold no nulls (pyarrow does not).
+
+    Raises
+    ------
+    ValueError
+        Describing the first difference.
+    """
+    _check_names(list(table.schema.names), schema)
+    for expected, actual in zip(schema, table.schema, strict=True):
+        if actual.type != expected.type:
+            raise ValueError(
+                f"column {expected.name!r}: expected type {expected.type}, got {actual.type}"
+            )
+        if actual.nullable != expected.nullable:
+            raise ValueError(
+                f"column {expected.name!r}: expected nullable={expected.nullable}, "
+                f"got nullable={actual.nullable}"
+            )
+        if not expected.nullable and table.column(expected.name).null_count:
+            raise ValueError(f"column {expected.name!r} is not nullable but holds nulls")
+
+
+def _check_names(names: Sequence[str], schema: pa.Schema, where: str = "table") -> None:
+    expected = list(schema.names)
+    if list(names) == expected:
+        return
+    missing = [name for name in expected if name not in names]
+    extra = [name for name in names if name not in expected]
+    if missing or extra:
+        raise ValueError(f"{where}: missing columns {missing}, unexpected columns {extra}")
+    raise ValueError(f"{where}: columns in order {list(names)}, expected {expected}")
+
+
+def _check_value(field: pa.Field, value: object, where: str) -> None:
+    if value is None:
+        if not field.nullable:
+            raise ValueError(f"{where}: column {field.name!r} is not nullable")
+        return
+    type_ = field.type
+    if isinstance(value, bool) and not pa.types.is_boolean(type_):
+        raise ValueError(f"{where}: column {field.name!r} ({type_}) got a bool")
+    if pa.types.is_integer(type_):
+        ok = isinstance(value, numbers.Integral)
+    elif pa.types.is_floating(type_):
+        ok = isinstance(value, numbers.Real)
+    elif pa.types.is_string(type_) or pa.types.is_large_string(type_):
+        ok = isinstance(value, str)
+    else:
+        ok = True  # left to pyarrow
+    if not ok:
+        raise ValueError(
+            f"{where}: column {field.name!r} ({type_}) got {type(value).__name__} {value!r}"
+        )
+
+
+def table_from_rows(rows: Sequence[Mapping[str, object]], schema: pa.Schema) -> pa.Table:
+    """Build a table with exactly ``schema`` from row mappings.
+
+    Parameters
+    ----------
+    rows
+        One mapping per row, keyed by column name; every row must have exactly the
+        schema's columns (order does not matter).
+    schema
+        The dataset schema, e.g. ``SHARD_OUTCOMES_SCHEMA``.
+
+    Returns
+    -------
+    pyarrow.Table
+        Columns in schema order and types.
+
+    Raises
+    ------
+    ValueError
+        On a missing or extra column, a null in a non-nullable column, a value of the
+        wrong kind (e.g. a float or bool for an integer column) or out of range.
+    """
+    expected = set(schema.names)
+    for i, row in enumerate(rows):
+        if set(row) != expected:
+            _check_names(list(row), schema, where=f"row {i}")
+        for field in schema:
+            _check_value(field, row[field.name], where=f"row {i}")
+    columns = []
+    for field in schema:
+        values = [row[field.name] for row in rows]
+        try:
+            columns.append(pa.array(values, type=field.type))
+        except (pa.ArrowException, OverflowError) as error:
+            raise ValueError(f"column {field.name!r}: {error}") from error
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def encode_rows(rows: Sequence[Mapping[str, object]], schema: pa.Schema) -> bytes:
+    """``encode_table(table_from_rows(rows, schema))``: validated rows to Parquet bytes."""
+    return encode_table(table_from_rows(rows, schema))

@@ -1,0 +1,305 @@
+"""Object keys: the pinned layout, validation, listing prefixes and parse_key."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sweeplib.errors import InvalidRequest, StorageError
+from sweeplib.storage import keys
+from sweeplib.storage.keys import ParsedKey, parse_key
+
+RUN_DATE = "2026-02-14"
+
+
+def test_pinned_shard_metrics_key():
+    key = keys.shard_metrics_key(
+        "2026-02-14", "run-123", "success", 4, 9, prefix="serverless-sweeps/outcomes"
+    )
+    assert key == (
+        "serverless-sweeps/outcomes/dataset=shard_metrics/run_date=2026-02-14/"
+        "run_id=run-123/status=success/shard_id=4/point_index=9/part-0.parquet"
+    )
+
+
+def test_default_prefix_is_serverless_sweeps_outcomes():
+    assert keys.DEFAULT_PREFIX == "serverless-sweeps/outcomes"
+    assert keys.shard_metrics_key(RUN_DATE, "r", "success", 0, 0).startswith(
+        "serverless-sweeps/outcomes/dataset=shard_metrics/"
+    )
+
+
+def test_shard_outcome_key_layout():
+    assert keys.shard_outcome_key(RUN_DATE, "run-1", "failure", 7) == (
+        "serverless-sweeps/outcomes/dataset=shard_outcomes/run_date=2026-02-14/"
+        "run_id_partition=run-1/status_partition=failure/shard_id_partition=7/part-0.parquet"
+    )
+
+
+def test_run_context_key_layout():
+    assert keys.run_context_key(RUN_DATE, "run-1") == (
+        "serverless-sweeps/outcomes/dataset=run_context/run_date=2026-02-14/"
+        "run_id_partition=run-1/status_partition=accepted/part-0.parquet"
+    )
+
+
+def test_effective_parameters_key_layout():
+    assert keys.effective_parameters_key(RUN_DATE, "run-1", "success", 2, 31) == (
+        "serverless-sweeps/outcomes/dataset=effective_parameters/run_date=2026-02-14/"
+        "run_id_partition=run-1/status_partition=success/shard_id_partition=2/"
+        "point_index_partition=31/part-0.parquet"
+    )
+
+
+@pytest.mark.parametrize(
+    ("builder", "dataset"),
+    [
+        (keys.trip_data_key, "trip_data"),
+        (keys.snapshot_counts_key, "snapshot_counts"),
+        (keys.shard_metrics_key, "shard_metrics"),
+    ],
+)
+def test_point_dataset_keys_share_the_plain_layout(builder, dataset):
+    expected = (
+        f"serverless-sweeps/outcomes/dataset={dataset}/run_date=2026-02-14/"
+        "run_id=r.1_x/status=success/shard_id=0/point_index=12/part-0.parquet"
+    )
+    assert builder(RUN_DATE, "r.1_x", "success", 0, 12) == expected
+    assert keys.point_dataset_key(dataset, RUN_DATE, "r.1_x", "success", 0, 12) == expected
+
+
+def test_point_dataset_key_rejects_other_datasets():
+    with pytest.raises(InvalidRequest, match="per-point"):
+        keys.point_dataset_key("run_context", RUN_DATE, "r", "success", 0, 0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "start"),
+    [
+        ("/custom/base/", "custom/base/dataset="),
+        ("custom", "custom/dataset="),
+        ("", "dataset="),
+        ("///", "dataset="),
+    ],
+)
+def test_prefix_is_trimmed_of_surrounding_slashes(prefix, start):
+    assert keys.run_context_key(RUN_DATE, "r", prefix=prefix).startswith(start)
+
+
+@pytest.mark.parametrize("prefix", ["a/../b", "a//b", "./a", "a/dataset=x", "a b", "a\\b"])
+def test_bad_prefix_is_rejected(prefix):
+    with pytest.raises(InvalidRequest) as info:
+        keys.run_context_key(RUN_DATE, "r", prefix=prefix)
+    assert info.value.field == "prefix"
+
+
+def test_run_date_may_be_a_date():
+    assert keys.run_context_key(date(2026, 2, 4), "r") == keys.run_context_key("2026-02-04", "r")
+
+
+@pytest.mark.parametrize("run_date", ["2026-2-14", "20260214", "2026-02-30", "2026-13-01", "", " "])
+def test_bad_run_date_is_rejected(run_date):
+    with pytest.raises(InvalidRequest) as info:
+        keys.run_context_key(run_date, "r")
+    assert info.value.field == "run_date"
+
+
+@pytest.mark.parametrize("run_id", ["", "a/b", "../x", "a b", "ü", "x" * 129, "a\\b", "a=b"])
+def test_bad_run_id_is_rejected(run_id):
+    with pytest.raises(InvalidRequest) as info:
+        keys.shard_outcome_key(RUN_DATE, run_id, "success", 0)
+    assert info.value.field == "run_id"
+
+
+def test_run_id_of_128_allowed_characters_is_accepted():
+    run_id = ("Az09._-" * 19)[:128]
+    assert f"run_id={run_id}/" in keys.trip_data_key(RUN_DATE, run_id, "success", 0, 0)
+
+
+@pytest.mark.parametrize("value", [-1, True, 1.0, "3", None])
+def test_shard_id_and_point_index_must_be_non_negative_ints(value):
+    with pytest.raises(InvalidRequest) as info:
+        keys.shard_metrics_key(RUN_DATE, "r", "success", value, 0)
+    assert info.value.field == "shard_id"
+    with pytest.raises(InvalidRequest) as info:
+        keys.shard_metrics_key(RUN_DATE, "r", "success", 0, value)
+    assert info.value.field == "point_index"
+
+
+@pytest.mark.parametrize("status", ["accepted", "SUCCESS", "", "ok"])
+def test_status_must_be_success_or_failure(status):
+    with pytest.raises(InvalidRequest) as info:
+        keys.shard_outcome_key(RUN_DATE, "r", status, 0)  # type: ignore[arg-type]
+    assert info.value.field == "status"
+
+
+@given(st.text(max_size=20))
+def test_built_keys_never_hold_dot_dot_or_foreign_slashes(run_id):
+    try:
+        key = keys.shard_metrics_key(RUN_DATE, run_id, "success", 1, 2)
+    except InvalidRequest:
+        return
+    segments = key.split("/")
+    assert len(segments) == 9  # 2 prefix + dataset + 5 partitions + file
+    assert ".." not in segments
+    assert "." not in segments
+    assert segments[4] == f"run_id={run_id}"
+
+
+# -- listing prefixes ------------------------------------------------------------------------
+
+
+def test_dataset_prefix():
+    assert keys.dataset_prefix("run_context") == ("serverless-sweeps/outcomes/dataset=run_context/")
+    assert keys.dataset_prefix("trip_data", prefix="") == "dataset=trip_data/"
+
+
+def test_dataset_prefix_rejects_unknown_dataset():
+    with pytest.raises(InvalidRequest, match="known: shard_outcomes"):
+        keys.dataset_prefix("metrics")  # type: ignore[arg-type]
+
+
+def test_run_date_prefix():
+    assert keys.run_date_prefix("shard_metrics", RUN_DATE) == (
+        "serverless-sweeps/outcomes/dataset=shard_metrics/run_date=2026-02-14/"
+    )
+
+
+def test_run_prefix_uses_each_datasets_partition_names():
+    assert keys.run_prefix("shard_outcomes", RUN_DATE, "r1") == (
+        "serverless-sweeps/outcomes/dataset=shard_outcomes/run_date=2026-02-14/run_id_partition=r1/"
+    )
+    assert keys.run_prefix("shard_outcomes", RUN_DATE, "r1", status="success") == (
+        "serverless-sweeps/outcomes/dataset=shard_outcomes/run_date=2026-02-14/"
+        "run_id_partition=r1/status_partition=success/"
+    )
+    assert keys.run_prefix("trip_data", RUN_DATE, "r1", status="failure") == (
+        "serverless-sweeps/outcomes/dataset=trip_data/run_date=2026-02-14/run_id=r1/status=failure/"
+    )
+    assert keys.run_prefix("run_context", RUN_DATE, "r1", status="accepted").endswith(
+        "run_id_partition=r1/status_partition=accepted/"
+    )
+
+
+def test_run_prefix_rejects_wrong_status_for_run_context():
+    with pytest.raises(InvalidRequest):
+        keys.run_prefix("run_context", RUN_DATE, "r1", status="success")
+
+
+def test_run_prefix_of_one_run_does_not_match_a_longer_run_id():
+    other = keys.shard_outcome_key(RUN_DATE, "r10", "success", 0)
+    mine = keys.shard_outcome_key(RUN_DATE, "r1", "success", 0)
+    prefix = keys.run_prefix("shard_outcomes", RUN_DATE, "r1")
+    assert mine.startswith(prefix)
+    assert not other.startswith(prefix)
+
+
+@pytest.mark.parametrize("dataset", keys.DATASETS)
+def test_every_key_starts_with_its_listing_prefixes(dataset):
+    key = _build(dataset, "r1", 3, 5)
+    assert key.startswith(keys.dataset_prefix(dataset))
+    assert key.startswith(keys.run_date_prefix(dataset, RUN_DATE))
+    assert key.startswith(keys.run_prefix(dataset, RUN_DATE, "r1"))
+
+
+# -- parse_key ------------------------------------------------------------------------------
+
+
+def _build(dataset, run_id, shard_id, point_index, status="success", prefix=keys.DEFAULT_PREFIX):
+    if dataset == "shard_outcomes":
+        return keys.shard_outcome_key(RUN_DATE, run_id, status, shard_id, prefix=prefix)
+    if dataset == "run_context":
+        return keys.run_context_key(RUN_DATE, run_id, prefix=prefix)
+    if dataset == "effective_parameters":
+        return keys.effective_parameters_key(
+            RUN_DATE, run_id, status, shard_id, point_index, prefix=prefix
+        )
+    return keys.point_dataset_key(
+        dataset, RUN_DATE, run_id, status, shard_id, point_index, prefix=prefix
+    )
+
+
+def test_parse_pinned_key():
+    parsed = parse_key(
+        "serverless-sweeps/outcomes/dataset=shard_metrics/run_date=2026-02-14/"
+        "run_id=run-123/status=success/shard_id=4/point_index=9/part-0.parquet"
+    )
+    assert parsed == ParsedKey(
+        prefix="serverless-sweeps/outcomes",
+        dataset="shard_metrics",
+        run_date="2026-02-14",
+        run_id="run-123",
+        status="success",
+        shard_id=4,
+        point_index=9,
+    )
+
+
+def test_parse_run_context_key():
+    parsed = parse_key(keys.run_context_key(RUN_DATE, "r1", prefix="p"))
+    assert (parsed.prefix, parsed.dataset, parsed.run_id, parsed.status) == (
+        "p",
+        "run_context",
+        "r1",
+        "accepted",
+    )
+    assert parsed.shard_id is None
+    assert parsed.point_index is None
+
+
+def test_parse_shard_outcome_key_has_no_point_index():
+    parsed = parse_key(keys.shard_outcome_key(RUN_DATE, "r1", "failure", 12, prefix=""))
+    assert (parsed.prefix, parsed.status, parsed.shard_id, parsed.point_index) == (
+        "",
+        "failure",
+        12,
+        None,
+    )
+
+
+@given(
+    dataset=st.sampled_from(keys.DATASETS),
+    run_id=st.from_regex(r"[A-Za-z0-9._-]{1,20}", fullmatch=True),
+    shard_id=st.integers(0, 10**6),
+    point_index=st.integers(0, 10**9),
+    status=st.sampled_from(["success", "failure"]),
+    prefix=st.sampled_from(["", "serverless-sweeps/outcomes", "a/b/c"]),
+)
+def test_parse_key_inverts_the_builders(dataset, run_id, shard_id, point_index, status, prefix):
+    parsed = parse_key(_build(dataset, run_id, shard_id, point_index, status, prefix))
+    assert parsed.prefix == prefix
+    assert parsed.dataset == dataset
+    assert parsed.run_date == RUN_DATE
+    assert parsed.run_id == run_id
+    if dataset == "run_context":
+        assert (parsed.status, parsed.shard_id, parsed.point_index) == ("accepted", None, None)
+    else:
+        assert parsed.status == status
+        assert parsed.shard_id == shard_id
+        has_point = dataset not in ("shard_outcomes",)
+        assert parsed.point_index == (point_index if has_point else None)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "p/dataset=run_context/run_date=2026-02-14/run_id_partition=r/status_partition=accepted/x.parquet",
+        "p/dataset=run_context/run_date=2026-02-14/run_id_partition=r/part-0.parquet",
+        "p/dataset=nope/run_date=2026-02-14/run_id=r/part-0.parquet",
+        "p/run_date=2026-02-14/run_id=r/part-0.parquet",
+        "p/dataset=trip_data/run_date=2026-02-14/run_id=r/status=success/shard_id=04/point_index=1/part-0.parquet",
+        "p/dataset=trip_data/run_date=2026-02-14/run_id=r/status=success/shard_id=-1/point_index=1/part-0.parquet",
+        "p/dataset=trip_data/run_date=2026-02-14/run_id=r/status=ok/shard_id=1/point_index=1/part-0.parquet",
+        "p/dataset=trip_data/run_date=2026-02-14/run_id_partition=r/status=success/shard_id=1/point_index=1/part-0.parquet",
+        "p/dataset=trip_data/run_date=2026-2-14/run_id=r/status=success/shard_id=1/point_index=1/part-0.parquet",
+        "p/dataset=run_context/run_date=2026-02-14/run_id_partition=r/status_partition=success/part-0.parquet",
+        "dataset=run_context/dataset=run_context/run_date=2026-02-14/run_id_partition=r/status_partition=accepted/part-0.parquet",
+    ],
+)
+def test_parse_key_rejects_foreign_layouts(key):
+    with pytest.raises(StorageError) as info:
+        parse_key(key)
+    assert info.value.key == key
