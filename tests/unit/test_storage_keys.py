@@ -262,7 +262,10 @@ def test_parse_shard_outcome_key_has_no_point_index():
 
 @given(
     dataset=st.sampled_from(keys.DATASETS),
-    run_id=st.from_regex(r"[A-Za-z0-9._-]{1,20}", fullmatch=True),
+    # valid run ids: the character set, but not only dots ("." and ".." are path parts)
+    run_id=st.from_regex(r"[A-Za-z0-9._-]{1,20}", fullmatch=True).filter(
+        lambda run_id: run_id.strip(".") != ""
+    ),
     shard_id=st.integers(0, 10**6),
     point_index=st.integers(0, 10**9),
     status=st.sampled_from(["success", "failure"]),
@@ -303,3 +306,10 @@ def test_parse_key_rejects_foreign_layouts(key):
     with pytest.raises(StorageError) as info:
         parse_key(key)
     assert info.value.key == key
+
+
+@pytest.mark.parametrize("run_id", [".", "..", "...", "../x", "a/b", ""])
+def test_key_builders_refuse_run_ids_that_are_not_one_path_segment(run_id):
+    with pytest.raises(InvalidRequest) as caught:
+        keys.shard_metrics_key("2026-02-14", run_id, "success", 0, 0)
+    assert caught.value.field == "run_id"
