@@ -13,10 +13,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # conda-forge publishes a few PyPI packages under other names
 CONDA_NAMES = {"h3": "h3-py", "duckdb": "python-duckdb"}
+# a PyPI extra has no conda equivalent: conda lists what the extra pulls in
+CONDA_EXTRAS = {"moto[server]": ("flask", "flask-cors")}
 
 
 def _split(requirement: str) -> tuple[str, str]:
-    match = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*(.*)", requirement.strip())
+    match = re.fullmatch(r"([A-Za-z0-9_.-]+(?:\[[a-z,]+\])?)\s*(.*)", requirement.strip())
     assert match, requirement
     return match.group(1).lower(), match.group(2).replace(" ", "")
 
@@ -26,8 +28,13 @@ def pyproject_requirements() -> dict[str, str]:
     requirements = list(project["dependencies"])
     for extra in project["optional-dependencies"].values():
         requirements.extend(extra)
-    pairs = [_split(r) for r in requirements]
-    return {CONDA_NAMES.get(name, name): spec for name, spec in pairs}
+    found = {}
+    for name, spec in (_split(r) for r in requirements):
+        for added in CONDA_EXTRAS.get(name, ()):
+            found[added] = ""
+        base = name.split("[", 1)[0]
+        found[CONDA_NAMES.get(base, base)] = spec
+    return found
 
 
 def environment_requirements() -> dict[str, str]:

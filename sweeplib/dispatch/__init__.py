@@ -1,0 +1,51 @@
+"""The ``Dispatcher`` port: hand shard messages to whatever executes them.
+
+Implementations: the local process pool (``sweeplib.local``) and, for AWS, the SQS
+dispatcher (``sweeplib.dispatch.sqs``). Orchestration only sees this port.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sweeplib.contracts import ShardMessage
+
+__all__ = ["DispatchRecord", "DispatchReport", "Dispatcher"]
+
+
+@dataclass(frozen=True)
+class DispatchRecord:
+    """What happened to one shard's message.
+
+    ``status_code`` follows the original's 202 body: 200/202 for a message handed
+    over (enqueued, or run locally and succeeded), 5xx when it could not be.
+    """
+
+    shard_id: int
+    status_code: int
+    detail: str | None = None
+
+    @property
+    def dispatched(self) -> bool:
+        return self.status_code < 300
+
+
+@dataclass(frozen=True)
+class DispatchReport:
+    records: tuple[DispatchRecord, ...] = field(default_factory=tuple)
+
+    @property
+    def dispatched(self) -> tuple[int, ...]:
+        return tuple(r.shard_id for r in self.records if r.dispatched)
+
+    @property
+    def not_dispatched(self) -> tuple[int, ...]:
+        return tuple(r.shard_id for r in self.records if not r.dispatched)
+
+
+class Dispatcher(Protocol):
+    """Hands shard messages over for execution; reports per shard."""
+
+    def dispatch(self, messages: Sequence[ShardMessage]) -> DispatchReport: ...
