@@ -6,12 +6,15 @@ EXTRAS ?= local,aws,dev
 comma := ,
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
-.PHONY: help venv test lint format bench-kernel clean
+.PHONY: help venv test lint format demo bench bench-kernel bench-sweep clean
 
 help:
+	@echo "make demo          set up, run an 8-point sweep locally, query it with Athena SQL"
 	@echo "make test          create $(VENV), install sweeplib[$(EXTRAS)], run the test suite"
 	@echo "make lint          ruff + mypy (strict for sweeplib)"
+	@echo "make bench         bench-kernel + bench-sweep"
 	@echo "make bench-kernel  kernel throughput benchmark (events/s, medians)"
+	@echo "make bench-sweep   local sweep: parallel efficiency, time outside the kernel"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,8 +36,30 @@ format: $(STAMP)
 	$(BIN)/ruff format sweeplib tests benchmarks
 	$(BIN)/ruff check --fix sweeplib tests benchmarks
 
+bench: bench-kernel bench-sweep
+
 bench-kernel: $(STAMP)
 	$(BIN)/python -m benchmarks.kernel
 
+bench-sweep: $(STAMP)
+	$(BIN)/python -m benchmarks.sweep
+
+# The demo: a real 8-point sweep in 4 shards, one failure injected on purpose (shard 1),
+# then the run profile, failure diagnostics and per-point metrics from DuckDB, written
+# in Athena's dialect (the same named queries run in Athena).
+DEMO_DIR ?= demo-data
+DEMO_RUN := demo-run-001
+demo: $(STAMP)
+	rm -rf $(DEMO_DIR)
+	$(BIN)/sweep plan examples/demo-request.json
+	$(BIN)/sweep run examples/demo-request.json --data-dir $(DEMO_DIR)
+	$(BIN)/sweep status $(DEMO_RUN) --data-dir $(DEMO_DIR)
+	@echo; echo "== run profile (named query run_profile, Athena SQL on DuckDB)"
+	$(BIN)/sweep query --named run_profile --param run_id=$(DEMO_RUN) --data-dir $(DEMO_DIR)
+	@echo; echo "== failure diagnostics (named query failure_diagnostics)"
+	$(BIN)/sweep query --named failure_diagnostics --param run_id=$(DEMO_RUN) --data-dir $(DEMO_DIR)
+	@echo; echo "== metrics per point (named query point_metrics)"
+	$(BIN)/sweep query --named point_metrics --param run_id=$(DEMO_RUN) --data-dir $(DEMO_DIR)
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis $(DEMO_DIR)

@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from sweeplib.dimensions import (
     JSONScalar,
@@ -75,8 +75,8 @@ SCHEMA_VERSION = "v1"
 #: The ``record_schema`` column of every dataset row.
 RECORD_SCHEMA = SCHEMA_VERSION
 
-STATUS_SUCCESS = "success"
-STATUS_FAILURE = "failure"
+STATUS_SUCCESS: Final = "success"
+STATUS_FAILURE: Final = "failure"
 #: The ``status_partition`` of run_context rows.
 STATUS_ACCEPTED = "accepted"
 _POINT_STATUSES = (STATUS_SUCCESS, STATUS_FAILURE)
@@ -738,14 +738,21 @@ class EffectiveParametersRecord:
         status: str,
         parameters: Mapping[str, Any],
     ) -> EffectiveParametersRecord:
-        """Build the row from a parameter document, serialised and fingerprinted canonically."""
+        """Build the row from a parameter document.
+
+        The stored ``effective_parameters_json`` is compact JSON in the document's own
+        key order (the original's column keeps SIM_SPEC §8.5's order); the fingerprint
+        hashes the canonical (sorted-key) form, so it does not depend on that order.
+        """
         return cls(
             run_id=run_id,
             shard_id=shard_id,
             point_index=point_index,
             status=status,
             parameter_fingerprint=parameter_fingerprint(parameters),
-            effective_parameters_json=canonical_json(parameters),
+            effective_parameters_json=json.dumps(
+                parameters, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+            ),
         )
 
     def as_row(self) -> dict[str, Any]:

@@ -6,6 +6,7 @@
     ├── InvalidRequest(field, reason)        a sweep request or CLI/notebook input is invalid
     │   └── PlanTooLarge(field, reason)      valid values, but the plan exceeds a limit
     ├── InvalidShardMessage(field, reason)   a shard message cannot be decoded or is inconsistent
+    ├── RunConflict(run_id, reason)          the run id was accepted before with another request
     ├── ShardFailed(run_id, shard_id, error_code, cause)
     ├── StorageError(key, reason)
     │   ├── ObjectNotFound(key)
@@ -27,6 +28,7 @@ __all__ = [
     "PlanTooLarge",
     "PreconditionFailed",
     "QueryError",
+    "RunConflict",
     "ShardFailed",
     "StorageError",
     "SweepError",
@@ -56,6 +58,15 @@ class InvalidShardMessage(SweepError):
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
+        self.reason = reason
+
+
+class RunConflict(SweepError):
+    """A run id is already taken by a different request (another request fingerprint)."""
+
+    def __init__(self, run_id: str, reason: str) -> None:
+        super().__init__(f"run {run_id}: {reason}")
+        self.run_id = run_id
         self.reason = reason
 
 

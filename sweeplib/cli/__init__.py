@@ -3,7 +3,8 @@
 Each subcommand lives in its own module exposing ``register(subparsers)``; the
 module adds its parser and sets ``handler`` (a function ``(args) -> int``).
 Errors from the library are turned into exit codes here, in one place:
-``InvalidRequest`` (bad input) → 2, any other ``SweepError`` → 1.
+``InvalidRequest`` (bad input) and ``RunConflict`` (run id taken by another
+request) → 2, any other ``SweepError`` → 1.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import os
 import sys
 from collections.abc import Sequence
 
-from sweeplib.errors import InvalidRequest, SweepError
+from sweeplib.errors import InvalidRequest, RunConflict, SweepError
 
 __all__ = ["build_parser", "main"]
 
 # Subcommand modules, in the order `sweep --help` lists them.
-_COMMANDS = ("plan", "simulate")
+_COMMANDS = ("plan", "run", "status", "rerun", "query", "simulate")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.handler(args)
     except InvalidRequest as error:
         print(f"sweep {args.command}: invalid {error.field}: {error.reason}", file=sys.stderr)
+        return 2
+    except RunConflict as error:
+        print(f"sweep {args.command}: {error}", file=sys.stderr)
         return 2
     except SweepError as error:
         print(f"sweep {args.command}: {error}", file=sys.stderr)

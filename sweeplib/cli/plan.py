@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
+from sweeplib.cli._common import read_request
 from sweeplib.contracts import (
     JSONValue,
     SweepRequest,
@@ -21,7 +20,6 @@ from sweeplib.contracts import (
     request_fingerprint,
 )
 from sweeplib.dimensions import DIMENSIONS
-from sweeplib.errors import InvalidRequest
 from sweeplib.planning import ShardPlan, compute_shard_plan
 
 __all__ = ["plan_document", "register", "render_plan", "run"]
@@ -61,22 +59,13 @@ def run(args: argparse.Namespace) -> int:
     InvalidRequest
         When the file cannot be read or the request is invalid (the CLI exits with 2).
     """
-    request = parse_sweep_request_json(_read_request(args.request))
+    request = parse_sweep_request_json(read_request(args.request))
     plan = compute_shard_plan(request)
     if args.json:
         print(json.dumps(plan_document(request, plan), indent=2, ensure_ascii=False))
     else:
         print(render_plan(request, plan))
     return 0
-
-
-def _read_request(path: str) -> str | bytes:
-    if path == "-":
-        return sys.stdin.read()
-    try:
-        return Path(path).read_bytes()
-    except OSError as error:
-        raise InvalidRequest(f"request file {path}", f"cannot be read: {error.strerror}") from None
 
 
 def plan_document(request: SweepRequest, plan: ShardPlan) -> dict[str, JSONValue]:

@@ -54,6 +54,7 @@ __all__ = [
     "shard_metrics_key",
     "shard_outcome_key",
     "snapshot_counts_key",
+    "submission_key",
     "trip_data_key",
 ]
 
@@ -284,6 +285,17 @@ def shard_outcome_key(
     """
     values = (_run_date(run_date), _run_id(run_id), _status(status), _index("shard_id", shard_id))
     return _object_key("shard_outcomes", values, prefix)
+
+
+def submission_key(run_id: str, *, prefix: str = DEFAULT_PREFIX) -> str:
+    """Key of a run's submission record: ``{prefix}/_runs/run_id={run}/submission.json``.
+
+    Not an Athena dataset (it lives outside every ``dataset=`` folder). It is keyed by
+    run id alone, so the first acceptance of a run id can be claimed with a conditional
+    create whatever the date, and it keeps the normalized request and the run date for
+    ``status`` and ``rerun``.
+    """
+    return _join(prefix, "_runs", f"run_id={_run_id(run_id)}", "submission.json")
 
 
 def run_context_key(run_date: str | date, run_id: str, *, prefix: str = DEFAULT_PREFIX) -> str:

@@ -81,7 +81,11 @@ def decode_table(body: bytes, *, key: str = "<bytes>") -> pa.Table:
         If ``body`` is not a readable Parquet file.
     """
     try:
-        return pq.read_table(pa.BufferReader(body))
+        # Single-threaded on purpose: objects are small, and pyarrow's CPU thread pool
+        # can abort the interpreter at exit after a threaded read ("terminate called
+        # without an active exception", apache/arrow#34314, #50482) — seen here in
+        # about 1 of 4 short-lived processes with pyarrow 26.
+        return pq.ParquetFile(pa.BufferReader(body)).read(use_threads=False)
     except (pa.ArrowException, OSError) as error:
         raise StorageError(key, f"not a readable Parquet file: {error}") from error
 

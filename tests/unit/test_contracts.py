@@ -722,15 +722,17 @@ def test_run_context_rows_are_in_column_order():
     assert record.as_row()["record_schema"] == "v1"
 
 
-def test_effective_parameter_rows_are_built_canonically():
+def test_effective_parameter_rows_keep_the_document_order_and_fingerprint_canonically():
     parameters = {"num_riders": 500, "commission_rate": 0.1}
     record = EffectiveParametersRecord.from_parameters(
         run_id="demo-run-001", shard_id=0, point_index=1, status="success", parameters=parameters
     )
     row = record.as_row()
     assert list(row) == EFFECTIVE_PARAMETERS_COLUMNS
-    assert row["effective_parameters_json"] == '{"commission_rate":0.1,"num_riders":500}'
+    assert row["effective_parameters_json"] == '{"num_riders":500,"commission_rate":0.1}'
     assert row["parameter_fingerprint"] == parameter_fingerprint(parameters)
+    reordered = {"commission_rate": 0.1, "num_riders": 500}
+    assert parameter_fingerprint(reordered) == row["parameter_fingerprint"]
 
 
 @pytest.mark.parametrize("status", ["succeeded", "accepted", "SUCCESS", ""])

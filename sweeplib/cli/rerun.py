@@ -1,0 +1,49 @@
+"""``sweep rerun RUN_ID``: run again only the failed or missing shards of a run.
+
+Same run id, same run date, same messages as the first time (rebuilt from the run's
+submission record). A shard listed in ``failure_injection_shards`` fails again, by
+design. Shards that succeeded are never re-run.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from sweeplib.cli._common import add_data_dir, add_workers, positive_workers
+from sweeplib.cli.run import exit_code
+from sweeplib.local import LocalDispatcher
+from sweeplib.orchestration import load_submission, messages_for
+from sweeplib.status import run_status
+from sweeplib.storage import LocalObjectStore
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "rerun", help="re-run a run's failed and missing shards", description=__doc__
+    )
+    parser.add_argument("run_id", metavar="RUN_ID")
+    add_data_dir(parser)
+    add_workers(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    store = LocalObjectStore(args.data_dir)
+    submission = load_submission(store, args.run_id)
+    status = run_status(store, args.run_id, with_errors=False)
+    todo = sorted([f.shard_id for f in status.failed] + list(status.missing))
+    if not todo:
+        print(f"run {args.run_id}: all {status.planned} shard(s) succeeded; nothing to rerun")
+        return 0
+    print(
+        f"run {args.run_id} ({submission.run_date}): rerunning {len(todo)} shard(s) "
+        f"({len(status.failed)} failed, {len(status.missing)} missing)"
+    )
+    dispatcher = LocalDispatcher(
+        args.data_dir, workers=positive_workers(args.workers), progress=not args.no_progress
+    )
+    dispatcher.dispatch(messages_for(submission, todo))
+    print(dispatcher.summary.describe())
+    return exit_code(dispatcher.summary, submission.request.failure_injection_shards)

@@ -1,0 +1,82 @@
+"""``sweep run REQUEST``: accept a request and run all its shards on this machine.
+
+The same path as the Lambda: validate, plan, claim the run id, write ``run_context``,
+then execute every not-yet-run shard with the Lambda's worker in a local process pool,
+writing the S3 layout under ``--data-dir``. Running the same request again resumes it
+(shards already run are not run twice); the same run id with another request is refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from sweeplib.cli._common import (
+    add_data_dir,
+    add_workers,
+    now_utc,
+    positive_workers,
+    read_request,
+)
+from sweeplib.contracts import parse_sweep_request_json
+from sweeplib.local import LocalDispatcher, RunSummary
+from sweeplib.orchestration import accept_request
+from sweeplib.storage import LocalObjectStore
+
+__all__ = ["exit_code", "register", "run"]
+
+EXIT_SHARDS_FAILED = 1
+EXIT_INTERRUPTED = 130
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="run a sweep request on this machine",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=(
+            "exit status: 0 when every shard succeeded or failed only by injection "
+            "(failure_injection_shards), 1 when another shard failed, 2 for a bad "
+            "request, 130 when interrupted"
+        ),
+    )
+    parser.add_argument("request", metavar="REQUEST", help="request JSON file, or - for stdin")
+    add_data_dir(parser)
+    add_workers(parser)
+    parser.set_defaults(handler=run)
+
+
+def exit_code(summary: RunSummary, injected: tuple[int, ...]) -> int:
+    """0 unless a shard failed for a reason other than injection, or the run was cut short."""
+    if summary.interrupted:
+        return EXIT_INTERRUPTED
+    unexpected = [o for o in summary.shards("failure") if o.shard_id not in injected]
+    return EXIT_SHARDS_FAILED if unexpected else 0
+
+
+def run(args: argparse.Namespace) -> int:
+    request = parse_sweep_request_json(read_request(args.request))
+    store = LocalObjectStore(args.data_dir)
+    dispatcher = LocalDispatcher(
+        args.data_dir, workers=positive_workers(args.workers), progress=not args.no_progress
+    )
+    acceptance = accept_request(
+        request, store=store, dispatcher=dispatcher, now=now_utc(), request_source="local"
+    )
+    plan, submission = acceptance.plan, acceptance.submission
+    if acceptance.first_acceptance:
+        print(
+            f"run {request.run_id} accepted for {submission.run_date}: "
+            f"{plan.total_points} point(s) in {plan.shard_count} shard(s), "
+            f"{dispatcher.workers} worker(s); data in {store.root}"
+        )
+    else:
+        ran = len(acceptance.report.records)
+        print(
+            f"run {request.run_id} was accepted on {submission.run_date} with this request; "
+            f"{ran} shard(s) had not run yet"
+            + ("" if ran else " (use `sweep rerun` to retry failed shards)")
+        )
+    if acceptance.report.records:
+        print(dispatcher.summary.describe())
+    return exit_code(dispatcher.summary, request.failure_injection_shards)

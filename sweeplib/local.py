@@ -1,0 +1,264 @@
+"""Run shards on this machine: a process pool calling the Lambda's own worker.
+
+:class:`LocalDispatcher` implements the ``Dispatcher`` port by *executing* the
+shards: each pool process calls :func:`sweeplib.worker.execute_shard_body` on the
+message's JSON against a :class:`~sweeplib.storage.LocalObjectStore`, exactly as the
+Lambda does against S3. A progress bar counts points and shards.
+
+Ctrl-C: pool processes ignore SIGINT; the parent terminates them. Shards that
+finished keep their outcome records; interrupted shards have none (stores write
+atomically, so no partial object is ever visible) and are reported as not
+dispatched, so ``sweep rerun`` (or running the same request again) completes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import multiprocessing
+import os
+import queue
+import signal
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sweeplib.contracts import ShardMessage
+from sweeplib.dispatch import DispatchRecord, DispatchReport
+from sweeplib.errors import ShardFailed
+from sweeplib.storage import keys
+from sweeplib.storage.local import LocalObjectStore
+
+__all__ = ["LocalDispatcher", "RunSummary", "ShardOutcome", "default_workers"]
+
+STATUS_RAN = 200
+STATUS_INTERRUPTED = 499
+
+
+def default_workers() -> int:
+    """The CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class ShardOutcome:
+    shard_id: int
+    status: str  # "success" | "skipped" | "failure"
+    points: int
+    error_code: str | None = None
+    error_message: str | None = None
+    kernel_seconds: float = 0.0
+    io_seconds: float = 0.0
+    wall_seconds: float = 0.0
+
+
+@dataclass
+class RunSummary:
+    """What one dispatch did, for the final summary line."""
+
+    outcomes: list[ShardOutcome] = field(default_factory=list)
+    interrupted: list[int] = field(default_factory=list)
+    wall_seconds: float = 0.0
+
+    def shards(self, status: str) -> list[ShardOutcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+    @property
+    def points(self) -> int:
+        return sum(o.points for o in self.outcomes if o.status == "success")
+
+    @property
+    def kernel_seconds(self) -> float:
+        return sum(o.kernel_seconds for o in self.outcomes)
+
+    @property
+    def io_seconds(self) -> float:
+        return sum(o.io_seconds for o in self.outcomes)
+
+    def describe(self) -> str:
+        succeeded = len(self.shards("success")) + len(self.shards("skipped"))
+        text = (
+            f"{succeeded} shard(s) succeeded ({len(self.shards('skipped'))} already done), "
+            f"{len(self.shards('failure'))} failed, {len(self.interrupted)} interrupted; "
+            f"{self.points} point(s) simulated in {self.wall_seconds:.1f} s"
+        )
+        for outcome in self.shards("failure"):
+            text += f"\n  shard {outcome.shard_id} failed ({outcome.error_code}): "
+            text += f"{outcome.error_message}"
+        return text
+
+
+# -- pool process side -----------------------------------------------------------------
+
+_STORE: LocalObjectStore | None = None
+_PREFIX = keys.DEFAULT_PREFIX
+_PROGRESS: Any = None
+
+
+def _initialize(root: str, prefix: str, progress: Any) -> None:
+    global _STORE, _PREFIX, _PROGRESS
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    # The parent's summary reports every failure; keep the pool processes quiet.
+    logging.getLogger("sweeplib").setLevel(logging.ERROR)
+    _STORE = LocalObjectStore(root)
+    _PREFIX = prefix
+    _PROGRESS = progress
+
+
+def _report_point(shard_id: int, point_index: int) -> None:
+    if _PROGRESS is not None:
+        _PROGRESS.put((shard_id, point_index))
+
+
+def _run_shard(body: str) -> ShardOutcome:
+    from sweeplib.worker import execute_shard_body  # imported in the pool process
+
+    assert _STORE is not None
+    now = dt.datetime.now(dt.UTC)
+    try:
+        result = execute_shard_body(body, _STORE, now, prefix=_PREFIX, on_point=_report_point)
+    except ShardFailed as failure:
+        return ShardOutcome(failure.shard_id, "failure", 0, failure.error_code, failure.cause)
+    return ShardOutcome(
+        shard_id=result.shard_id,
+        status=result.status,
+        points=result.points_processed,
+        kernel_seconds=result.kernel_seconds,
+        io_seconds=result.io_seconds,
+        wall_seconds=result.wall_seconds,
+    )
+
+
+# -- parent side -----------------------------------------------------------------------
+
+
+class LocalDispatcher:
+    """Execute shard messages in a local process pool (the ``Dispatcher`` port).
+
+    Parameters
+    ----------
+    data_dir
+        Root of the local object store.
+    workers
+        Pool size (default: the machine's CPUs).
+    prefix
+        Base key prefix.
+    progress
+        Show a tqdm progress bar (on stderr).
+    """
+
+    def __init__(
+        self,
+        data_dir: str | os.PathLike[str],
+        *,
+        workers: int | None = None,
+        prefix: str = keys.DEFAULT_PREFIX,
+        progress: bool = True,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.workers = workers or default_workers()
+        if self.workers < 1:
+            raise ValueError(f"workers must be >= 1, got {self.workers}")
+        self.prefix = prefix
+        self.progress = progress
+        self.summary = RunSummary()
+
+    def dispatch(self, messages: Sequence[ShardMessage]) -> DispatchReport:
+        """Run the shards; return one record per shard (499 = interrupted, not run)."""
+        started = time.perf_counter()
+        self.summary = RunSummary()
+        if not messages:
+            return DispatchReport()
+        context = multiprocessing.get_context("spawn")
+        progress_queue = context.Queue()
+        bar = _progress_bar(messages, self.progress)
+        pending: dict[int, Any] = {}
+        finished: dict[int, ShardOutcome] = {}
+        pool = context.Pool(
+            processes=min(self.workers, len(messages)),
+            initializer=_initialize,
+            initargs=(str(self.data_dir), self.prefix, progress_queue),
+        )
+        try:
+            for message in messages:
+                pending[message.shard_id] = pool.apply_async(_run_shard, (message.to_json(),))
+            while pending:
+                _drain(progress_queue, bar, wait=0.1)
+                for shard_id in [s for s, r in pending.items() if r.ready()]:
+                    outcome: ShardOutcome = pending.pop(shard_id).get()
+                    finished[shard_id] = outcome
+                    bar.shard_done(outcome)
+            _drain(progress_queue, bar, wait=0.0)
+            pool.close()
+        except KeyboardInterrupt:
+            pool.terminate()
+            self.summary.interrupted = sorted(pending)
+        finally:
+            pool.join()
+            bar.close()
+        self.summary.outcomes = [finished[s] for s in sorted(finished)]
+        self.summary.wall_seconds = time.perf_counter() - started
+        records = [DispatchRecord(s, STATUS_RAN, finished[s].status) for s in sorted(finished)]
+        records += [
+            DispatchRecord(s, STATUS_INTERRUPTED, "interrupted") for s in self.summary.interrupted
+        ]
+        return DispatchReport(tuple(sorted(records, key=lambda r: r.shard_id)))
+
+
+def _drain(progress_queue: Any, bar: _Bar, *, wait: float) -> None:
+    try:
+        item = progress_queue.get(timeout=wait) if wait else progress_queue.get_nowait()
+        while True:
+            bar.point_done(item)
+            item = progress_queue.get_nowait()
+    except queue.Empty:
+        return
+
+
+class _Bar:
+    """A tqdm bar over points, with shard counts in its postfix (or nothing).
+
+    A shard that fails or is skipped still moves the bar past its points.
+    """
+
+    def __init__(self, bar: Any, sizes: dict[int, int]) -> None:
+        self._bar = bar
+        self._sizes = sizes
+        self._reported: dict[int, int] = {}
+        self._done = self._failed = 0
+
+    def point_done(self, item: tuple[int, int]) -> None:
+        shard_id = item[0]
+        self._reported[shard_id] = self._reported.get(shard_id, 0) + 1
+        if self._bar is not None:
+            self._bar.update(1)
+
+    def shard_done(self, outcome: ShardOutcome) -> None:
+        self._done += 1
+        self._failed += outcome.status == "failure"
+        unreported = self._sizes.get(outcome.shard_id, 0) - self._reported.get(outcome.shard_id, 0)
+        if self._bar is not None:
+            if unreported > 0:
+                self._bar.update(unreported)
+            self._bar.set_postfix_str(
+                f"shards {self._done}/{len(self._sizes)}, failed {self._failed}", refresh=True
+            )
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _progress_bar(messages: Sequence[ShardMessage], enabled: bool) -> _Bar:
+    sizes = {m.shard_id: m.end_index_exclusive - m.start_index for m in messages}
+    if not enabled:
+        return _Bar(None, sizes)
+    from tqdm import tqdm
+
+    bar = tqdm(total=sum(sizes.values()), unit="pt", desc="points", dynamic_ncols=True)
+    return _Bar(bar, sizes)

@@ -1,0 +1,405 @@
+"""Execute one shard: run its points, write the datasets, commit with the outcome record.
+
+The same function runs in the local process pool and in the Lambda's SQS path.
+
+Exactly-once outcomes from at-least-once delivery:
+
+* every key is a pure function of the message, and the kernel and the Parquet writer
+  are deterministic, so a repeated delivery rewrites byte-identical data objects;
+* the shard's **success record is written last, as a conditional create**: it is the
+  commit marker, and a shard whose marker exists is skipped, not re-run;
+* on any failure a **failure record** is written (overwriting an earlier failure) and
+  :class:`~sweeplib.errors.ShardFailed` is raised. A failure record never replaces a
+  success record (different keys) and status logic treats success as final.
+
+Data objects of a shard that failed or was interrupted part-way may exist for the
+points it finished; they are complete objects (stores write atomically), carry no
+success record, and are overwritten identically when the shard is re-run. Analysis
+counts a shard's points only when its success record exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sweeplib.contracts import (
+    STATUS_FAILURE,
+    STATUS_SUCCESS,
+    EffectiveParametersRecord,
+    ShardMessage,
+    ShardOutcomeRecord,
+    format_event_time,
+    format_run_date,
+    validate_run_id,
+)
+from sweeplib.errors import (
+    InvalidRequest,
+    InvalidShardMessage,
+    PreconditionFailed,
+    ShardFailed,
+    StorageError,
+)
+from sweeplib.experiments import run_point
+from sweeplib.planning import point_seed, point_values
+from sweeplib.sim import ScenarioError
+from sweeplib.storage import keys
+from sweeplib.storage.parquet import check_table, encode_rows, encode_table
+from sweeplib.storage.schemas import (
+    EFFECTIVE_PARAMETERS_SCHEMA,
+    SHARD_METRICS_SCHEMA,
+    SHARD_OUTCOMES_SCHEMA,
+    SNAPSHOT_COUNTS_SCHEMA,
+    TRIP_DATA_SCHEMA,
+)
+from sweeplib.storage.store import ObjectStore
+
+__all__ = [
+    "ERROR_CODES",
+    "INJECTED_FAILURE_MESSAGE",
+    "ShardResult",
+    "execute_shard",
+    "execute_shard_body",
+]
+
+log = logging.getLogger(__name__)
+
+#: The ``error_code`` values a failure record can carry.
+ERROR_CODES: dict[str, str] = {
+    "injected_failure": "the shard is listed in the request's failure_injection_shards",
+    "invalid_message": "the shard message is malformed or inconsistent",
+    "invalid_parameters": "a point's dimension values cannot be turned into kernel parameters",
+    "simulation_error": "the simulation kernel raised an error",
+    "storage_error": "an object could not be written to the store",
+    "internal_error": "an unexpected error in the worker",
+}
+INJECTED_FAILURE_MESSAGE = "Injected shard failure for verification"
+
+PointCallback = Callable[[int, int], None]  # (shard_id, point_index) after each point
+
+
+@dataclass(frozen=True)
+class ShardResult:
+    """What one call to :func:`execute_shard` did.
+
+    ``status`` is ``"success"`` (ran and committed) or ``"skipped"`` (already committed).
+    ``kernel_seconds`` is time inside the simulation, ``io_seconds`` time spent
+    encoding and writing objects.
+    """
+
+    run_id: str
+    shard_id: int
+    status: str
+    points_processed: int
+    outcome_key: str
+    kernel_seconds: float = 0.0
+    io_seconds: float = 0.0
+    wall_seconds: float = 0.0
+
+
+class _Failure(Exception):
+    """Internal: a classified failure on its way to the failure record."""
+
+    def __init__(self, error_code: str, message: str) -> None:
+        super().__init__(message)
+        self.error_code = error_code
+        self.message = message
+
+
+def execute_shard(
+    message: ShardMessage,
+    store: ObjectStore,
+    now: dt.datetime,
+    *,
+    prefix: str = keys.DEFAULT_PREFIX,
+    on_point: PointCallback | None = None,
+) -> ShardResult:
+    """Run every point of one shard and commit it.
+
+    Parameters
+    ----------
+    message
+        The shard to run (already decoded and validated).
+    store
+        Where the datasets go.
+    now
+        The attempt's time (timezone-aware); it becomes the outcome record's
+        ``event_time``. The run date comes from the message, never from ``now``.
+    prefix
+        Base prefix of every key.
+    on_point
+        Called after each point is written (progress reporting).
+
+    Returns
+    -------
+    ShardResult
+
+    Raises
+    ------
+    ShardFailed
+        After writing the failure record (or failing to, which the cause says).
+    """
+    started = time.perf_counter()
+    run_date = message.run_date
+    success_key = keys.shard_outcome_key(
+        run_date, message.run_id, STATUS_SUCCESS, message.shard_id, prefix=prefix
+    )
+    try:
+        if store.exists(success_key):
+            log.info(
+                "shard %s of run %s already committed; skipping",
+                message.shard_id,
+                message.run_id,
+                extra={"run_id": message.run_id, "shard_id": message.shard_id, "event": "skip"},
+            )
+            return ShardResult(message.run_id, message.shard_id, "skipped", 0, success_key)
+        return _run_and_commit(message, store, now, prefix, success_key, on_point, started)
+    except Exception as error:  # every failure gets its record, then is re-raised
+        failure = _classify(error)
+        _record_failure(message, store, now, prefix, failure)
+        raise ShardFailed(
+            message.run_id, message.shard_id, failure.error_code, failure.message
+        ) from error
+
+
+def _classify(error: Exception) -> _Failure:
+    if isinstance(error, _Failure):
+        return error
+    if isinstance(error, StorageError):
+        return _Failure("storage_error", str(error))
+    return _Failure("internal_error", f"{type(error).__name__}: {error}")
+
+
+def _run_and_commit(
+    message: ShardMessage,
+    store: ObjectStore,
+    now: dt.datetime,
+    prefix: str,
+    success_key: str,
+    on_point: PointCallback | None,
+    started: float,
+) -> ShardResult:
+    if message.shard_id in message.failure_injection_shards:
+        raise _Failure("injected_failure", INJECTED_FAILURE_MESSAGE)
+    kernel = io = 0.0
+    first_metrics_key: str | None = None
+    for index in range(message.start_index, message.end_index_exclusive):
+        selected = point_values(message.dimensions, index)
+        point_started = time.perf_counter()
+        try:
+            point = run_point(selected, point_seed(message.seed, index))
+        except InvalidRequest as error:
+            raise _Failure("invalid_parameters", f"point {index}: {error}") from error
+        except (ScenarioError, ArithmeticError, ValueError, IndexError) as error:
+            raise _Failure("simulation_error", f"point {index}: {error!r}") from error
+        written = time.perf_counter()
+        kernel += written - point_started
+        metrics_key = _write_point(message, store, prefix, index, point)
+        io += time.perf_counter() - written
+        first_metrics_key = first_metrics_key or metrics_key
+        if on_point is not None:
+            on_point(message.shard_id, index)
+    committed = time.perf_counter()
+    record = ShardOutcomeRecord(
+        run_id=message.run_id,
+        shard_id=message.shard_id,
+        status=STATUS_SUCCESS,
+        start_index=message.start_index,
+        end_index_exclusive=message.end_index_exclusive,
+        event_time=format_event_time(now),
+        result_key=first_metrics_key,
+        points_processed=message.end_index_exclusive - message.start_index,
+        format="parquet",
+    )
+    try:
+        store.put(
+            success_key, encode_rows([record.as_row()], SHARD_OUTCOMES_SCHEMA), if_absent=True
+        )
+    except PreconditionFailed:
+        # A concurrent delivery committed first; its data objects are byte-identical.
+        log.info(
+            "shard %s of run %s was committed concurrently by another delivery",
+            message.shard_id,
+            message.run_id,
+            extra={"run_id": message.run_id, "shard_id": message.shard_id, "event": "raced"},
+        )
+    io += time.perf_counter() - committed
+    return ShardResult(
+        run_id=message.run_id,
+        shard_id=message.shard_id,
+        status="success",
+        points_processed=record.points_processed or 0,
+        outcome_key=success_key,
+        kernel_seconds=kernel,
+        io_seconds=io,
+        wall_seconds=time.perf_counter() - started,
+    )
+
+
+def _write_point(
+    message: ShardMessage, store: ObjectStore, prefix: str, index: int, point: Any
+) -> str:
+    """Write one point's four objects; returns its shard_metrics key."""
+    result = point.result
+    run_id, run_date, shard_id = message.run_id, message.run_date, message.shard_id
+    parameters = EffectiveParametersRecord.from_parameters(
+        run_id=run_id,
+        shard_id=shard_id,
+        point_index=index,
+        status=STATUS_SUCCESS,
+        parameters=point.document,
+    )
+    check_table(result.trip_data, TRIP_DATA_SCHEMA)
+    check_table(result.snapshot_counts, SNAPSHOT_COUNTS_SCHEMA)
+    metrics = result.metrics_table()
+    check_table(metrics, SHARD_METRICS_SCHEMA)
+    metrics_key = keys.shard_metrics_key(
+        run_date, run_id, STATUS_SUCCESS, shard_id, index, prefix=prefix
+    )
+    objects = {
+        keys.effective_parameters_key(
+            run_date, run_id, STATUS_SUCCESS, shard_id, index, prefix=prefix
+        ): encode_rows([parameters.as_row()], EFFECTIVE_PARAMETERS_SCHEMA),
+        keys.trip_data_key(
+            run_date, run_id, STATUS_SUCCESS, shard_id, index, prefix=prefix
+        ): encode_table(result.trip_data),
+        keys.snapshot_counts_key(
+            run_date, run_id, STATUS_SUCCESS, shard_id, index, prefix=prefix
+        ): encode_table(result.snapshot_counts),
+        metrics_key: encode_table(metrics),
+    }
+    for key, body in objects.items():
+        store.put(key, body)
+    return metrics_key
+
+
+def _record_failure(
+    message: ShardMessage,
+    store: ObjectStore,
+    now: dt.datetime,
+    prefix: str,
+    failure: _Failure,
+) -> None:
+    _write_failure_record(
+        store,
+        prefix,
+        run_id=message.run_id,
+        run_date=message.run_date,
+        shard_id=message.shard_id,
+        start_index=message.start_index,
+        end_index_exclusive=message.end_index_exclusive,
+        now=now,
+        error_code=failure.error_code,
+        error_message=failure.message,
+    )
+
+
+def _write_failure_record(
+    store: ObjectStore,
+    prefix: str,
+    *,
+    run_id: str,
+    run_date: str,
+    shard_id: int,
+    start_index: int,
+    end_index_exclusive: int,
+    now: dt.datetime,
+    error_code: str,
+    error_message: str,
+) -> None:
+    record = ShardOutcomeRecord(
+        run_id=run_id,
+        shard_id=shard_id,
+        status=STATUS_FAILURE,
+        start_index=start_index,
+        end_index_exclusive=end_index_exclusive,
+        event_time=format_event_time(now),
+        error_code=error_code,
+        error_message=error_message,
+    )
+    key = keys.shard_outcome_key(run_date, run_id, STATUS_FAILURE, shard_id, prefix=prefix)
+    log.warning(
+        "shard %s of run %s failed (%s): %s",
+        shard_id,
+        run_id,
+        error_code,
+        error_message,
+        extra={"run_id": run_id, "shard_id": shard_id, "error_code": error_code, "event": "fail"},
+    )
+    try:
+        store.put(key, encode_rows([record.as_row()], SHARD_OUTCOMES_SCHEMA))
+    except StorageError as error:
+        raise ShardFailed(
+            run_id,
+            shard_id,
+            error_code,
+            f"{error_message}; the failure record was not written: {error}",
+        ) from error
+
+
+def execute_shard_body(
+    body: str | bytes,
+    store: ObjectStore,
+    now: dt.datetime,
+    *,
+    prefix: str = keys.DEFAULT_PREFIX,
+    on_point: PointCallback | None = None,
+) -> ShardResult:
+    """Decode a queue message body and execute it.
+
+    A malformed body whose ``run_id``, ``run_date`` and ``shard_id`` can still be read
+    gets a failure record (``invalid_message``) before :class:`ShardFailed` is raised;
+    one that cannot even be attributed to a shard raises
+    :class:`~sweeplib.errors.InvalidShardMessage` and writes nothing.
+    """
+    try:
+        message = ShardMessage.from_json(body)
+    except InvalidShardMessage as error:
+        salvaged = _salvage_identity(body)
+        if salvaged is None:
+            raise
+        run_id, run_date, shard_id, start, end = salvaged
+        _write_failure_record(
+            store,
+            prefix,
+            run_id=run_id,
+            run_date=run_date,
+            shard_id=shard_id,
+            start_index=start,
+            end_index_exclusive=end,
+            now=now,
+            error_code="invalid_message",
+            error_message=str(error),
+        )
+        raise ShardFailed(run_id, shard_id, "invalid_message", str(error)) from error
+    return execute_shard(message, store, now, prefix=prefix, on_point=on_point)
+
+
+def _salvage_identity(body: str | bytes) -> tuple[str, str, int, int, int] | None:
+    """The (run_id, run_date, shard_id, start, end) of a malformed message, if readable."""
+    try:
+        document = json.loads(body)
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(document, dict):
+        return None
+    try:
+        run_id = validate_run_id(document.get("run_id"))
+        run_date = format_run_date(document.get("run_date"))  # type: ignore[arg-type]
+    except InvalidRequest:
+        return None
+    shard_id = document.get("shard_id")
+    if isinstance(shard_id, bool) or not isinstance(shard_id, int) or shard_id < 0:
+        return None
+
+    def index(name: str) -> int:
+        value = document.get(name)
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        return value if ok else 0  # type: ignore[return-value]
+
+    return run_id, run_date, shard_id, index("start_index"), index("end_index_exclusive")

@@ -1,0 +1,296 @@
+"""`sweep run / status / rerun / query` end to end through the real local store and DuckDB."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sweeplib.cli import main
+from sweeplib.storage import LocalObjectStore, decode_table, keys
+
+from .conftest import files_under, small_request
+
+
+def sweep(*args: str) -> int:
+    return main(list(args))
+
+
+def run_files(data: Path) -> dict[str, bytes]:
+    return files_under(data)
+
+
+def outcome_rows(data: Path) -> dict[str, dict]:
+    store = LocalObjectStore(data)
+    rows = {}
+    for key in store.list(keys.dataset_prefix("shard_outcomes")):
+        row = decode_table(store.get(key)).to_pylist()[0]
+        row.pop("event_time")
+        rows[key] = row
+    return rows
+
+
+def test_run_writes_every_dataset_and_status_matches_the_plan(request_file, tmp_path, capsys):
+    data = tmp_path / "data"
+    assert (
+        sweep(
+            "run", str(request_file()), "--data-dir", str(data), "--workers", "2", "--no-progress"
+        )
+        == 0
+    )
+    store = LocalObjectStore(data)
+    for dataset in ("shard_metrics", "trip_data", "snapshot_counts", "effective_parameters"):
+        assert len(list(store.list(keys.dataset_prefix(dataset)))) == 4  # 2 × 2 points
+    assert len(list(store.list(keys.dataset_prefix("shard_outcomes")))) == 3
+    assert len(list(store.list(keys.dataset_prefix("run_context")))) == 1
+    capsys.readouterr()
+    assert sweep("status", "fn-run", "--data-dir", str(data), "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["planned_shards"] == 3 and status["succeeded_shards"] == 3
+    assert status["failed_shards"] == status["missing_shards"] == 0
+    assert status["succeeded_points"] == status["total_points"] == 4
+
+
+def test_running_the_same_request_again_changes_no_byte(request_file, tmp_path, capsys):
+    data = tmp_path / "data"
+    request = str(request_file())
+    assert sweep("run", request, "--data-dir", str(data), "--no-progress") == 0
+    before = run_files(data)
+    mtimes = {p: p.stat().st_mtime_ns for p in data.rglob("*") if p.is_file()}
+    assert sweep("run", request, "--data-dir", str(data), "--no-progress") == 0
+    assert "had not run yet" in capsys.readouterr().out
+    assert run_files(data) == before
+    assert {p: p.stat().st_mtime_ns for p in data.rglob("*") if p.is_file()} == mtimes
+
+
+def test_two_runs_of_one_request_produce_identical_data(request_file, tmp_path):
+    request = str(request_file())
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert sweep("run", request, "--data-dir", str(first), "--workers", "1", "--no-progress") == 0
+    assert sweep("run", request, "--data-dir", str(second), "--workers", "2", "--no-progress") == 0
+    a, b = run_files(first), run_files(second)
+    assert a.keys() == b.keys()
+    different = sorted(k for k in a if a[k] != b[k])
+    # only records carrying the wall-clock time differ: outcome event times, accepted_at
+    assert all("dataset=shard_outcomes" in k or k.endswith("submission.json") for k in different)
+    assert outcome_rows(first) == outcome_rows(second)
+
+
+def test_injected_failure_is_recorded_and_fails_again_on_rerun(request_file, tmp_path, capsys):
+    data = tmp_path / "data"
+    request = str(request_file(failure_injection_shards=[1, 1]))
+    assert sweep("run", request, "--data-dir", str(data), "--no-progress") == 0
+    out = capsys.readouterr().out
+    assert "1 failed" in out and "injected_failure" in out
+    store = LocalObjectStore(data)
+    run_date = keys.parse_key(next(store.list(keys.dataset_prefix("run_context")))).run_date
+    assert store.exists(keys.shard_outcome_key(run_date, "fn-run", "failure", 1))
+    assert not store.exists(keys.shard_outcome_key(run_date, "fn-run", "success", 1))
+    assert sweep("rerun", "fn-run", "--data-dir", str(data), "--no-progress") == 0
+    out = capsys.readouterr().out
+    assert "rerunning 1 shard(s) (1 failed, 0 missing)" in out and "1 failed" in out
+    assert sweep("status", "fn-run", "--data-dir", str(data)) == 0
+    status = capsys.readouterr().out
+    assert "succeeded       2 shard(s)" in status and "failed          1 shard(s)" in status
+
+
+def test_a_crashed_run_is_completed_by_rerun(request_file, tmp_path, capsys):
+    """A run killed between points: complete objects only, no commit; rerun finishes it."""
+    from sweeplib.contracts import parse_sweep_request
+    from sweeplib.dispatch import DispatchReport
+    from sweeplib.orchestration import accept_request
+
+    data = tmp_path / "data"
+    store = LocalObjectStore(data)
+
+    class Crash:
+        def dispatch(self, messages):
+            from sweeplib.worker import execute_shard
+
+            execute_shard(messages[0], store, _now())
+
+            class Dying(LocalObjectStore):
+                writes = 0
+
+                def put(self, key, body, *, if_absent=False):
+                    if Dying.writes == 4:
+                        raise SystemExit("killed")
+                    Dying.writes += 1
+                    super().put(key, body, if_absent=if_absent)
+
+            execute_shard(messages[1], Dying(data), _now())
+            return DispatchReport()
+
+    request = parse_sweep_request(small_request())
+    with pytest.raises(SystemExit):
+        accept_request(request, store=store, dispatcher=Crash(), now=_now(), request_source="local")
+    assert not any(".tmp-" in name for name in files_under(data))
+    capsys.readouterr()
+    assert sweep("status", "fn-run", "--data-dir", str(data), "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["succeeded_shards"] == 1 and status["missing_shards"] == 2
+    assert sweep("rerun", "fn-run", "--data-dir", str(data), "--no-progress") == 0
+    capsys.readouterr()
+    assert sweep("status", "fn-run", "--data-dir", str(data), "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["succeeded_shards"] == 3 and status["missing_shards"] == 0
+    clean = tmp_path / "clean"
+    assert sweep("run", str(request_file()), "--data-dir", str(clean), "--no-progress") == 0
+    a, b = run_files(data), run_files(clean)
+    assert {k for k in a if "dataset=" in k} == {k for k in b if "dataset=" in k}
+    for key in a:
+        if "dataset=" in key and "shard_outcomes" not in key:
+            assert a[key] == b[key], key
+
+
+def _now():
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("changes", "fragment"),
+    [
+        ({"dimensions": {"speed": [1]}}, "dimensions.speed"),
+        ({"dimensions": {"commission_rate": ["0.1"]}}, "dimensions.commission_rate[0]"),
+        ({"dimensions": {"num_riders": []}}, "dimensions.num_riders"),
+        ({"shard_count": None, "shard_size": 0}, "shard_size"),
+        ({"run_id": "../x"}, "run_id"),
+    ],
+)
+def test_bad_requests_exit_2_and_write_nothing(request_file, tmp_path, capsys, changes, fragment):
+    data = tmp_path / "data"
+    assert sweep("run", str(request_file(**changes)), "--data-dir", str(data)) == 2
+    assert fragment in capsys.readouterr().err
+    assert not data.exists() or run_files(data) == {}
+
+
+def test_unreadable_request_and_bad_workers_exit_2(tmp_path, request_file, capsys):
+    assert sweep("run", str(tmp_path / "missing.json"), "--data-dir", str(tmp_path)) == 2
+    assert "cannot be read" in capsys.readouterr().err
+    assert sweep("run", str(request_file()), "--data-dir", str(tmp_path), "--workers", "0") == 2
+
+
+def test_a_run_id_taken_by_another_request_is_refused(request_file, tmp_path, capsys):
+    data = tmp_path / "data"
+    assert sweep("run", str(request_file()), "--data-dir", str(data), "--no-progress") == 0
+    before = run_files(data)
+    assert sweep("run", str(request_file(seed=12)), "--data-dir", str(data)) == 2
+    assert "different request" in capsys.readouterr().err
+    assert run_files(data) == before
+
+
+def test_status_and_rerun_of_an_unknown_run_exit_1(tmp_path, capsys):
+    assert sweep("status", "nobody", "--data-dir", str(tmp_path)) == 1
+    assert "no such object" in capsys.readouterr().err
+    assert sweep("rerun", "nobody", "--data-dir", str(tmp_path)) == 1
+
+
+def test_query_outputs_table_csv_and_json(request_file, tmp_path, capsys):
+    data = tmp_path / "data"
+    assert sweep("run", str(request_file()), "--data-dir", str(data), "--no-progress") == 0
+    capsys.readouterr()
+    sql = (
+        "SELECT shard_id_partition AS shard, status FROM ride_sim_analytics.sweep_shard_outcomes "
+        "ORDER BY CAST(shard_id_partition AS bigint)"
+    )
+    assert sweep("query", sql, "--data-dir", str(data)) == 0
+    assert "(3 rows)" in capsys.readouterr().out
+    assert sweep("query", sql, "--data-dir", str(data), "--csv") == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows == [["shard", "status"], ["0", "success"], ["1", "success"], ["2", "success"]]
+    assert (
+        sweep(
+            "query",
+            "--named",
+            "run_profile",
+            "--param",
+            "run_id=fn-run",
+            "--data-dir",
+            str(data),
+            "--json",
+        )
+        == 0
+    )
+    (profile,) = json.loads(capsys.readouterr().out)
+    assert profile["successful_shards"] == 3 and profile["expected_points"] == 4
+    assert profile["successful_points"] == 4 and profile["failed_shards"] == 0
+
+
+def test_query_errors(tmp_path, capsys):
+    assert sweep("query", "SELECT nope FROM nowhere", "--data-dir", str(tmp_path)) == 1
+    assert capsys.readouterr().err.startswith("sweep query:")
+    assert sweep("query", "--named", "nope", "--data-dir", str(tmp_path)) == 2
+    assert sweep("query", "--named", "run_profile", "--data-dir", str(tmp_path)) == 2
+    assert "run_id" in capsys.readouterr().err
+    assert sweep("query", "--list") == 0
+    assert "point_metrics" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_finished_shards_and_rerun_completes(tmp_path):
+    """A real SIGINT to `sweep run`: finished shards stay, the rest are missing."""
+    data = tmp_path / "data"
+    request = tmp_path / "heavy.json"
+    request.write_text(
+        json.dumps(
+            {
+                "run_id": "ctrl-c",
+                "dimensions": {
+                    "num_riders": [400],
+                    "match_radius": [4],
+                    "num_drivers": [60, 61, 62, 63, 64, 65],
+                },
+                "shard_size": 1,
+                "seed": 3,
+            }
+        )
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "sweeplib.cli",
+        "run",
+        str(request),
+        "--data-dir",
+        str(data),
+        "--workers",
+        "1",
+        "--no-progress",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    store = LocalObjectStore(data)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if data.exists() and any(store.list(keys.dataset_prefix("shard_outcomes"))):
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, (out, err)
+    assert "interrupted" in out
+    assert not any(".tmp-" in name for name in files_under(data))
+    finished = len(list(store.list(keys.dataset_prefix("shard_outcomes"))))
+    assert 1 <= finished < 6
+    env = dict(os.environ)
+    cli = [sys.executable, "-m", "sweeplib.cli"]
+    rerun = subprocess.run(
+        [*cli, "rerun", "ctrl-c", "--data-dir", str(data), "--no-progress"],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"rerunning {6 - finished} shard(s)" in rerun.stdout
+    status = subprocess.run(
+        [*cli, "status", "ctrl-c", "--data-dir", str(data), "--json"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert json.loads(status)["succeeded_shards"] == 6
