@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from sweeplib.contracts import ShardMessage
 
@@ -45,6 +45,7 @@ class DispatchReport:
         return tuple(r.shard_id for r in self.records if not r.dispatched)
 
 
+@runtime_checkable
 class Dispatcher(Protocol):
     """Hands shard messages over for execution; reports per shard."""
 

@@ -84,4 +84,6 @@ def test_readme_quickstart_commands_are_the_ci_commands():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci
     quickstart = readme.split("## Quickstart", 1)[1].split("## ", 1)[0]
-    assert "```sh\nmake test\n```" in quickstart
+    blocks = quickstart.split("```sh\n")[1:]
+    assert blocks[0].startswith("make demo\n")  # the demo is the first command
+    assert blocks[1].startswith("make test\n")  # exactly what .ci/run runs

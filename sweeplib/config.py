@@ -1,0 +1,89 @@
+"""Deployment configuration, read from environment variables by the Lambda's shell.
+
+| variable | meaning | default |
+|---|---|---|
+| ``SWEEP_RESULTS_BUCKET`` | S3 bucket of the outcome datasets | required |
+| ``SHARD_QUEUE_URL`` | SQS queue the API enqueues shard messages on | required for submissions |
+| ``SWEEP_RESULTS_PREFIX`` | base key prefix | ``serverless-sweeps/outcomes`` |
+| ``MAX_SHARDS`` | most shards one run may have | 1000 |
+| ``MAX_POINTS`` | most points one run may have | 200000 |
+| ``MAX_REQUEST_BYTES`` | largest accepted request body | 262144 |
+| ``DISPATCH_ENABLED`` | ``true``/``false``: accept submissions (staged rollout switch) | ``true`` |
+
+A missing or malformed value raises :class:`~sweeplib.errors.ConfigurationError`
+naming the variable; the API answers 500 with that message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sweeplib.contracts import Limits
+from sweeplib.errors import ConfigurationError
+from sweeplib.storage import keys
+
+__all__ = ["DeploymentConfig"]
+
+_SQS_MESSAGE_LIMIT = 256 * 1024
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(name, f"must be an integer, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigurationError(name, f"must be in [{low}, {high}], got {value}")
+    return value
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigurationError(name, f"must be true or false, got {raw!r}")
+
+
+@dataclass(frozen=True)
+class DeploymentConfig:
+    bucket: str
+    queue_url: str | None
+    prefix: str
+    limits: Limits
+    max_request_bytes: int
+    dispatch_enabled: bool
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> DeploymentConfig:
+        bucket = env.get("SWEEP_RESULTS_BUCKET", "").strip()
+        if not bucket:
+            raise ConfigurationError("SWEEP_RESULTS_BUCKET", "is not set")
+        prefix_raw = env.get("SWEEP_RESULTS_PREFIX", "").strip() or keys.DEFAULT_PREFIX
+        try:
+            prefix = keys.normalize_prefix(prefix_raw)
+        except Exception as error:  # InvalidRequest from the key module
+            raise ConfigurationError("SWEEP_RESULTS_PREFIX", str(error)) from error
+        return cls(
+            bucket=bucket,
+            queue_url=env.get("SHARD_QUEUE_URL", "").strip() or None,
+            prefix=prefix,
+            limits=Limits(
+                max_points=_int(env, "MAX_POINTS", 200_000, 1, 10_000_000),
+                max_shards=_int(env, "MAX_SHARDS", 1_000, 1, 100_000),
+            ),
+            max_request_bytes=_int(env, "MAX_REQUEST_BYTES", _SQS_MESSAGE_LIMIT, 1, 10 * 2**20),
+            dispatch_enabled=_flag(env, "DISPATCH_ENABLED", True),
+        )
+
+    def require_queue(self) -> str:
+        if self.queue_url is None:
+            raise ConfigurationError("SHARD_QUEUE_URL", "is not set (needed to accept runs)")
+        return self.queue_url

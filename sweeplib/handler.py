@@ -1,0 +1,325 @@
+"""The one Lambda entry point: API Gateway requests and SQS batches, told apart by shape.
+
+* **API Gateway** (REST payload v1 or HTTP API payload v2):
+  ``POST /sweep-run`` validates, plans, claims the run id, writes ``run_context`` and
+  enqueues one SQS message per shard (202); ``GET /sweep-run/{run_id}`` answers the run's
+  shard counts from its outcome objects.
+* **SQS** (the event source mapping, ``ReportBatchItemFailures`` on): every record is a
+  shard message run by :func:`sweeplib.worker.execute_shard_body`; the response names
+  exactly the failed message ids, so one bad shard never fails its batch-mates.
+* Anything else is logged and answered with an error document; the handler never raises.
+
+HTTP status codes are chosen here and nowhere else: 400 invalid request (nothing written,
+nothing enqueued), 404 unknown run or route, 405 wrong method, 409 run id taken by
+another request, 500 misconfiguration, 502 storage failure, 503 dispatch incomplete or
+disabled.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from sweeplib.config import DeploymentConfig
+from sweeplib.contracts import parse_sweep_request_json, validate_run_id
+from sweeplib.dispatch import Dispatcher
+from sweeplib.dispatch.sqs import batch_entries
+from sweeplib.errors import (
+    ConfigurationError,
+    InvalidRequest,
+    ObjectNotFound,
+    RunConflict,
+    StorageError,
+    SweepError,
+)
+from sweeplib.orchestration import accept_request
+from sweeplib.planning import compute_shard_plan, shard_messages
+from sweeplib.status import run_status
+from sweeplib.storage.store import ObjectStore
+from sweeplib.worker import execute_shard_body
+
+__all__ = ["Services", "handle", "lambda_handler", "reset_services"]
+
+logger = Logger(service="sweeplib")
+copy_config_to_registered_loggers(source_logger=logger, include={"sweeplib"})
+
+ROUTE = "/sweep-run"
+
+
+@dataclass
+class Services:
+    """What the handler works with; built from the environment once per container."""
+
+    config: DeploymentConfig
+    store: ObjectStore
+    dispatcher: Dispatcher | None
+    clock: Callable[[], dt.datetime]
+
+
+_SERVICES: Services | None = None
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def services_from_env(env: Mapping[str, str]) -> Services:
+    """S3 store and SQS dispatcher for the configured bucket and queue."""
+    from sweeplib.dispatch.sqs import SqsDispatcher
+    from sweeplib.storage.s3 import S3ObjectStore
+
+    config = DeploymentConfig.from_env(env)
+    dispatcher = SqsDispatcher(config.queue_url) if config.queue_url else None
+    return Services(config, S3ObjectStore(config.bucket), dispatcher, _utc_now)
+
+
+def _services() -> Services:
+    global _SERVICES
+    if _SERVICES is None:
+        _SERVICES = services_from_env(os.environ)
+    return _SERVICES
+
+
+def reset_services() -> None:
+    """Forget the cached services (tests change the environment between cases)."""
+    global _SERVICES
+    _SERVICES = None
+
+
+def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
+    """The Lambda entry point (handler ``sweeplib.handler.lambda_handler``)."""
+    return handle(event, context)
+
+
+def handle(
+    event: Any, context: Any = None, *, services: Callable[[], Services] | None = None
+) -> dict[str, Any]:
+    """Dispatch on the event's shape; ``services`` overrides the environment (tests)."""
+    factory = services or _services
+    shape = event_shape(event)
+    if shape == "sqs":
+        return _handle_sqs(event, context, factory)
+    if shape in ("api_v1", "api_v2"):
+        return _handle_api(event, shape, factory)
+    logger.error("unsupported event", extra={"event_name": "unsupported_event", "shape": shape})
+    return {
+        "error": "unsupported_event",
+        "message": "expected an API Gateway request (payload v1 or v2) or an SQS batch",
+    }
+
+
+def event_shape(event: Any) -> str:
+    """``"sqs"``, ``"api_v1"``, ``"api_v2"`` or ``"unknown"``."""
+    if not isinstance(event, Mapping):
+        return "unknown"
+    records = event.get("Records")
+    if isinstance(records, list) and records:
+        sources = {r.get("eventSource") for r in records if isinstance(r, Mapping)}
+        return "sqs" if sources == {"aws:sqs"} else "unknown"
+    if event.get("version") == "2.0" and isinstance(event.get("requestContext"), Mapping):
+        return "api_v2" if "http" in event["requestContext"] else "unknown"
+    if "httpMethod" in event and isinstance(event.get("requestContext"), Mapping):
+        return "api_v1"
+    return "unknown"
+
+
+# -- API -------------------------------------------------------------------------------
+
+
+def _response(
+    status: int, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json", **(headers or {})},
+        "body": json.dumps(body, separators=(",", ":")),
+        "isBase64Encoded": False,
+    }
+
+
+def _error(status: int, error: str, message: str, **extra: Any) -> dict[str, Any]:
+    return _response(status, {"error": error, "message": message, **extra})
+
+
+def _route(event: Mapping[str, Any], shape: str) -> tuple[str, str, str | None]:
+    """(method, route, run_id) with route ``"/sweep-run"``, ``"/sweep-run/{run_id}"`` or ``""``."""
+    if shape == "api_v2":
+        method = str(event["requestContext"]["http"].get("method", "")).upper()
+        path = str(event.get("rawPath") or event["requestContext"]["http"].get("path", ""))
+    else:
+        method = str(event.get("httpMethod", "")).upper()
+        path = str(event.get("path") or "")
+    params = event.get("pathParameters") or {}
+    run_id = params.get("run_id") if isinstance(params, Mapping) else None
+    parts = [p for p in path.split("/") if p]
+    if "sweep-run" in parts:
+        tail = parts[parts.index("sweep-run") + 1 :]
+        if not tail:
+            return method, ROUTE, None
+        if len(tail) == 1:
+            return method, ROUTE + "/{run_id}", run_id if run_id is not None else tail[0]
+    return method, "", None
+
+
+def _body(event: Mapping[str, Any], limit: int) -> bytes:
+    raw = event.get("body")
+    if raw is None:
+        raise InvalidRequest("body", "is empty; expected a JSON sweep request")
+    if not isinstance(raw, str):
+        raise InvalidRequest("body", "must be a string")
+    if event.get("isBase64Encoded"):
+        try:
+            data = base64.b64decode(raw, validate=True)
+        except ValueError:
+            raise InvalidRequest("body", "is marked base64 but is not valid base64") from None
+    else:
+        data = raw.encode()
+    if len(data) > limit:
+        raise InvalidRequest("body", f"is {len(data):,} bytes; the limit is {limit:,}")
+    return data
+
+
+def _handle_api(
+    event: Mapping[str, Any], shape: str, factory: Callable[[], Services]
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    method, route, run_id = _route(event, shape)
+    try:
+        if route == "":
+            return _error(404, "not_found", "routes: POST /sweep-run, GET /sweep-run/{run_id}")
+        if route == ROUTE and method != "POST":
+            return _error(405, "method_not_allowed", "use POST /sweep-run")
+        if route != ROUTE and method != "GET":
+            return _error(405, "method_not_allowed", "use GET /sweep-run/{run_id}")
+        services = factory()
+        if route == ROUTE:
+            return _submit(event, services, started)
+        return _status(str(run_id), services)
+    except InvalidRequest as error:
+        logger.info(
+            "request rejected", extra={"event_name": "validation_error", "field": error.field}
+        )
+        return _error(400, "validation_error", str(error))
+    except RunConflict as error:
+        return _error(409, "run_conflict", str(error))
+    except ConfigurationError as error:
+        logger.error(
+            "misconfigured", extra={"event_name": "configuration_error", "variable": error.name}
+        )
+        return _error(500, "configuration_error", str(error))
+    except ObjectNotFound as error:
+        return _error(404, "not_found", str(error))
+    except StorageError as error:
+        logger.error("storage failure", extra={"event_name": "storage_error", "key": error.key})
+        return _error(502, "storage_error", str(error))
+    except SweepError as error:  # pragma: no cover - every subclass is handled above
+        return _error(500, "internal_error", str(error))
+
+
+def _submit(event: Mapping[str, Any], services: Services, started: float) -> dict[str, Any]:
+    config = services.config
+    if not config.dispatch_enabled:
+        return _error(503, "dispatch_disabled", "this deployment does not accept runs now")
+    request = parse_sweep_request_json(_body(event, config.max_request_bytes), config.limits)
+    plan = compute_shard_plan(request, config.limits)
+    # Refuse messages SQS would refuse before anything is claimed or written (PlanTooLarge,
+    # a 400). The run date's length is fixed, so a placeholder gives the real sizes.
+    batch_entries(shard_messages(request, plan, "2000-01-01"))
+    config.require_queue()
+    if services.dispatcher is None:  # pragma: no cover - require_queue guards this
+        raise ConfigurationError("SHARD_QUEUE_URL", "is not set")
+    acceptance = accept_request(
+        request,
+        store=services.store,
+        dispatcher=services.dispatcher,
+        now=services.clock(),
+        request_source="api",
+        limits=config.limits,
+        prefix=config.prefix,
+    )
+    logger.info(
+        "run accepted",
+        extra={
+            "event_name": "run_accepted",
+            "run_id": request.run_id,
+            "first_acceptance": acceptance.first_acceptance,
+            "shards": plan.shard_count,
+            "enqueued_now": len(acceptance.report.dispatched),
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        },
+    )
+    body = acceptance.response_body()
+    if not acceptance.complete:
+        return _error(
+            503,
+            "dispatch_incomplete",
+            f"{len(acceptance.not_dispatched)} of {plan.shard_count} shard(s) could not be "
+            "enqueued; submit the same request again to enqueue the rest",
+            run_id=request.run_id,
+            dispatched=list(acceptance.dispatched),
+            not_dispatched=list(acceptance.not_dispatched),
+        )
+    replay = {} if acceptance.report.records else {"X-Sweep-Replay": "true"}
+    return _response(202, body, replay)
+
+
+def _status(run_id: str, services: Services) -> dict[str, Any]:
+    validate_run_id(run_id)
+    status = run_status(services.store, run_id, prefix=services.config.prefix)
+    return _response(200, status.as_dict())
+
+
+# -- SQS -------------------------------------------------------------------------------
+
+
+def _handle_sqs(
+    event: Mapping[str, Any], context: Any, factory: Callable[[], Services]
+) -> dict[str, Any]:
+    try:
+        services = factory()
+    except SweepError as error:
+        logger.error(
+            "misconfigured; failing the whole batch", extra={"event_name": "configuration_error"}
+        )
+        ids = [r.get("messageId") for r in event["Records"] if isinstance(r, Mapping)]
+        _ = error
+        return {"batchItemFailures": [{"itemIdentifier": i} for i in ids if i]}
+
+    def run_record(record: SQSRecord) -> None:
+        started = time.perf_counter()
+        result = execute_shard_body(
+            record.body, services.store, services.clock(), prefix=services.config.prefix
+        )
+        logger.info(
+            "shard finished",
+            extra={
+                "event_name": f"shard_{result.status}",
+                "run_id": result.run_id,
+                "shard_id": result.shard_id,
+                "points": result.points_processed,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "kernel_ms": round(result.kernel_seconds * 1000, 1),
+                "message_id": record.message_id,
+            },
+        )
+
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    response = process_partial_response(
+        event=dict(event), record_handler=run_record, processor=processor, context=context
+    )
+    return dict(response)
