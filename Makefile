@@ -6,15 +6,16 @@ EXTRAS ?= local,aws,dev
 comma := ,
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
-.PHONY: help venv test lint format demo bench bench-kernel bench-sweep clean
+.PHONY: help venv test lint format demo bench bench-kernel bench-sweep bench-submit clean
 
 help:
 	@echo "make demo          set up, run an 8-point sweep locally, query it with Athena SQL"
 	@echo "make test          create $(VENV), install sweeplib[$(EXTRAS)], run the test suite"
 	@echo "make lint          ruff + mypy (strict for sweeplib)"
-	@echo "make bench         bench-kernel + bench-sweep"
+	@echo "make bench         bench-kernel + bench-sweep + bench-submit"
 	@echo "make bench-kernel  kernel throughput benchmark (events/s, medians)"
 	@echo "make bench-sweep   local sweep: parallel efficiency, time outside the kernel"
+	@echo "make bench-submit  API submit latency of the 1,000-shard plan (moto on loopback)"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,13 +37,16 @@ format: $(STAMP)
 	$(BIN)/ruff format sweeplib tests benchmarks
 	$(BIN)/ruff check --fix sweeplib tests benchmarks
 
-bench: bench-kernel bench-sweep
+bench: bench-kernel bench-sweep bench-submit
 
 bench-kernel: $(STAMP)
 	$(BIN)/python -m benchmarks.kernel
 
 bench-sweep: $(STAMP)
 	$(BIN)/python -m benchmarks.sweep
+
+bench-submit: $(STAMP)
+	POWERTOOLS_LOG_LEVEL=WARNING $(BIN)/python -m benchmarks.submit
 
 # The demo: a real 8-point sweep in 4 shards, one failure injected on purpose (shard 1),
 # then the run profile, failure diagnostics and per-point metrics from DuckDB, written
