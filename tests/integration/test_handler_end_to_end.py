@@ -23,6 +23,7 @@ from sweeplib.orchestration import accept_request
 from sweeplib.storage import LocalObjectStore, decode_table, keys
 from sweeplib.storage.s3 import S3ObjectStore
 from tests.events import api_get, api_post
+from tests.unit.test_handler import MALFORMED
 
 from .conftest import MAX_RECEIVE_COUNT, REGION
 
@@ -200,12 +201,7 @@ def test_resubmission_and_conflict_over_s3_conditional_writes(
 
 
 @pytest.mark.parametrize(
-    "body",
-    [
-        "{",
-        json.dumps({**REQUEST, "run_id": "../x"}),
-        json.dumps({**REQUEST, "dimensions": {"x": [1]}}),
-    ],
+    "body", [case for case, _ in MALFORMED], ids=[str(i) for i in range(len(MALFORMED))]
 )
 def test_bad_requests_leave_bucket_and_queue_empty(
     body, services, s3_client, sqs_client, bucket, queues
