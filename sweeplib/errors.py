@@ -12,7 +12,12 @@
     │   ├── ObjectNotFound(key)
     │   └── PreconditionFailed(key)          a conditional write found the object already there
     ├── QueryError(reason)
-    └── ConfigurationError(name, reason)
+    ├── ConfigurationError(name, reason)
+    └── (in sweeplib.client, for callers of a deployed API)
+        ├── ApiError(method, url, status, error, message)
+        │   └── SubmitIncomplete(…, run_id, dispatched, not_dispatched)
+        ├── ApiUnreachable(url, reason)
+        └── WaitTimedOut(run_id, timeout_s, status)
 
 HTTP status codes are chosen in exactly one place (the API handler); library code
 only raises these.

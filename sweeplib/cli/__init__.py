@@ -19,7 +19,7 @@ from sweeplib.errors import InvalidRequest, RunConflict, SweepError
 __all__ = ["build_parser", "main"]
 
 # Subcommand modules, in the order `sweep --help` lists them.
-_COMMANDS = ("plan", "run", "status", "rerun", "query", "simulate")
+_COMMANDS = ("plan", "run", "submit", "status", "rerun", "query", "simulate")
 
 
 def build_parser() -> argparse.ArgumentParser:
