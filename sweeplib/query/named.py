@@ -15,7 +15,9 @@ from sweeplib.errors import InvalidRequest
 __all__ = ["bind_parameters", "named_query", "named_query_names", "parameters_of"]
 
 _PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)\b")
-_STRING = re.compile(r"'(?:[^']|'')*'")
+# String literals (kept verbatim, never bound into) and -- line comments (dropped, so
+# an apostrophe or a :name in a comment cannot confuse the binding).
+_LITERAL_OR_COMMENT = re.compile(r"'(?:[^']|'')*'|--[^\n]*")
 
 
 def named_query_names() -> list[str]:
@@ -41,10 +43,14 @@ def named_query(name: str) -> str:
 def parameters_of(sql: str) -> list[str]:
     """The ``:name`` parameters of ``sql`` (outside string literals), in first-use order."""
     found: list[str] = []
-    for name in _PARAMETER.findall(_STRING.sub("''", sql)):
+    for name in _PARAMETER.findall(_LITERAL_OR_COMMENT.sub(_blank, sql)):
         if name not in found:
             found.append(name)
     return found
+
+
+def _blank(match: re.Match[str]) -> str:
+    return "''" if match.group(0).startswith("'") else ""
 
 
 def _literal(value: object) -> str:
@@ -74,9 +80,10 @@ def bind_parameters(sql: str, values: Mapping[str, object]) -> str:
 
     pieces = []
     position = 0
-    for literal in _STRING.finditer(sql):
+    for literal in _LITERAL_OR_COMMENT.finditer(sql):
         pieces.append(_substitute(sql[position : literal.start()], values))
-        pieces.append(literal.group(0))
+        if literal.group(0).startswith("'"):
+            pieces.append(literal.group(0))
         position = literal.end()
     pieces.append(_substitute(sql[position:], values))
     return "".join(pieces)

@@ -1,0 +1,218 @@
+"""Every named query on DuckDB over a real local run, checked against values computed
+without SQL (the outcome objects and the stored Parquet tables)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import statistics
+
+import pytest
+
+from sweeplib.contracts import parse_sweep_request
+from sweeplib.dispatch.inline import InlineDispatcher
+from sweeplib.errors import InvalidRequest
+from sweeplib.orchestration import accept_request
+from sweeplib.query import DuckDBQueryEngine
+from sweeplib.query.named import bind_parameters, named_query, named_query_names, parameters_of
+from sweeplib.status import run_status
+from sweeplib.storage import LocalObjectStore, decode_table, keys
+
+NOW = dt.datetime(2026, 2, 14, 10, 30, tzinfo=dt.UTC)
+
+
+def body(run_id: str, seed: int, injected: list[int]):
+    return {
+        "run_id": run_id,
+        "dimensions": {
+            "commission_rate": [0.1, 0.2],
+            "match_radius": [3],
+            "num_drivers": [10, 16],
+            "num_riders": [60, 60],  # a replicated value: two seeds per parameter point
+        },
+        "shard_count": 3,
+        "seed": seed,
+        "failure_injection_shards": injected,
+    }
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    data = tmp_path_factory.mktemp("named")
+    store = LocalObjectStore(data)
+    for run_id, seed, injected in (("run-a", 1, [2]), ("run-b", 99, [])):
+        accept_request(
+            parse_sweep_request(body(run_id, seed, injected)),
+            store=store,
+            dispatcher=InlineDispatcher(store, clock=lambda: NOW),
+            now=NOW,
+            request_source="local",
+        )
+    with DuckDBQueryEngine(data) as engine:
+        yield store, engine
+
+
+def run(engine, name, **params):
+    return engine.execute(bind_parameters(named_query(name), params)).to_pylist()
+
+
+def committed_metrics(store, run_id):
+    """(point_index, selected, metrics) of committed shards, read straight from the files."""
+    status = run_status(store, run_id)
+    rows = []
+    for key in store.list(keys.dataset_prefix("shard_metrics")):
+        parsed = keys.parse_key(key)
+        if parsed.run_id != run_id or parsed.shard_id not in status.succeeded:
+            continue
+        metrics = decode_table(store.get(key)).to_pylist()[0]
+        parameters_key = keys.effective_parameters_key(
+            parsed.run_date, run_id, "success", parsed.shard_id, parsed.point_index
+        )
+        document = json.loads(
+            decode_table(store.get(parameters_key)).to_pylist()[0]["effective_parameters_json"]
+        )
+        rows.append((parsed.point_index, document["selected_dimensions"], metrics))
+    return sorted(rows, key=lambda row: row[0])
+
+
+def test_the_catalogue_of_named_queries():
+    assert named_query_names() == [
+        "compare_runs",
+        "failure_diagnostics",
+        "metric_by_dimension",
+        "point_metrics",
+        "point_parameters",
+        "point_trips_snapshots",
+        "run_profile",
+        "shard_coverage",
+    ]
+    assert parameters_of(named_query("compare_runs")) == ["run_a", "run_b"]
+    assert parameters_of(named_query("metric_by_dimension")) == ["dimension", "metric", "run_id"]
+
+
+def test_run_profile(runs):
+    store, engine = runs
+    (profile,) = run(engine, "run_profile", run_id="run-a")
+    status = run_status(store, "run-a")
+    assert profile["shard_attempts"] == 3
+    assert profile["successful_shards"] == len(status.succeeded) == 2
+    assert profile["failed_shards"] == len(status.failed) == 1
+    assert profile["failure_rate"] == pytest.approx(1 / 3, abs=1e-4)
+    assert profile["successful_points"] == status.succeeded_points == 6
+    assert profile["expected_shards"] == 3 and profile["expected_points"] == 8
+    assert profile["run_window_seconds"] == 0.0  # one clock for every attempt here
+
+
+def test_shard_coverage_lists_every_planned_shard(runs):
+    _, engine = runs
+    rows = run(engine, "shard_coverage", run_id="run-a")
+    assert [(r["shard_id"], r["state"]) for r in rows] == [
+        (0, "succeeded"),
+        (1, "succeeded"),
+        (2, "failed"),
+    ]
+    assert rows[2]["error_code"] == "injected_failure" and rows[0]["error_code"] is None
+    assert [(r["start_index"], r["end_index_exclusive"]) for r in rows] == [(0, 3), (3, 6), (6, 8)]
+
+
+def test_failure_diagnostics(runs):
+    _, engine = runs
+    assert run(engine, "failure_diagnostics", run_id="run-a") == [
+        {
+            "error_code": "injected_failure",
+            "failed_shards": 1,
+            "shard_ids": "2",
+            "example_message": "Injected shard failure for verification",
+        }
+    ]
+    assert run(engine, "failure_diagnostics", run_id="run-b") == []
+
+
+def test_point_metrics_only_count_committed_shards(runs):
+    store, engine = runs
+    rows = run(engine, "point_metrics", run_id="run-a")
+    expected = committed_metrics(store, "run-a")
+    assert [r["point_index"] for r in rows] == [index for index, _, _ in expected] == list(range(6))
+    for row, (_, selected, metrics) in zip(rows, expected, strict=True):
+        assert json.loads(row["selected_dimensions"]) == selected
+        assert row["completed_trips"] == metrics["completed_trips"]
+        assert row["conversion_rate"] == round(metrics["conversion_rate"], 3)
+
+
+def test_point_parameters_join_the_run_context(runs):
+    store, engine = runs
+    rows = run(engine, "point_parameters", run_id="run-b")
+    assert len(rows) == 8
+    submission = json.loads(store.get(keys.submission_key("run-b")))
+    assert {r["request_fingerprint"] for r in rows} == {submission["request_fingerprint"]}
+    assert [int(r["seed"]) for r in rows] == [99 ^ i for i in range(8)]
+    assert len({r["parameter_fingerprint"] for r in rows}) == 8
+
+
+def test_point_trips_snapshots_agree_with_the_tables(runs):
+    store, engine = runs
+    rows = run(engine, "point_trips_snapshots", run_id="run-b")
+    assert len(rows) == 8
+    for row in rows:
+        trips_key = keys.trip_data_key(
+            "2026-02-14", "run-b", "success", row["shard_id"], row["point_index"]
+        )
+        trips = decode_table(store.get(trips_key)).to_pylist()
+        assert row["trips"] == len(trips)
+        assert row["trips_completed"] == sum(t["state"] == 2 for t in trips)
+        snaps_key = keys.snapshot_counts_key(
+            "2026-02-14", "run-b", "success", row["shard_id"], row["point_index"]
+        )
+        snapshots = decode_table(store.get(snaps_key)).to_pylist()
+        assert row["snapshots"] == len(snapshots)
+        assert row["peak_riders_waiting"] == max(s["riders_waiting"] for s in snapshots)
+
+
+def test_metric_by_dimension(runs):
+    store, engine = runs
+    rows = run(
+        engine,
+        "metric_by_dimension",
+        run_id="run-b",
+        dimension="num_drivers",
+        metric="completed_trips",
+    )
+    by_value: dict[str, list[float]] = {}
+    for _, selected, metrics in committed_metrics(store, "run-b"):
+        by_value.setdefault(str(selected["num_drivers"]), []).append(metrics["completed_trips"])
+    assert [r["dimension_value"] for r in rows] == ["10", "16"]
+    for row in rows:
+        values = by_value[row["dimension_value"]]
+        assert row["points"] == len(values) == 4
+        assert row["mean"] == pytest.approx(statistics.fmean(values))
+        assert row["stddev"] == pytest.approx(statistics.stdev(values))
+
+
+def test_compare_runs_pairs_matching_points_with_replications(runs):
+    store, engine = runs
+    rows = run(engine, "compare_runs", run_a="run-a", run_b="run-b")
+    # run-a lost shard 2: points 6 and 7, the two replications of one parameter point
+    a = {}
+    for _, selected, metrics in committed_metrics(store, "run-a"):
+        a.setdefault(json.dumps(selected, sort_keys=True), []).append(metrics["conversion_rate"])
+    b = {}
+    for _, selected, metrics in committed_metrics(store, "run-b"):
+        b.setdefault(json.dumps(selected, sort_keys=True), []).append(metrics["conversion_rate"])
+    assert len(rows) == len(set(a) & set(b)) == 3
+    for row in rows:
+        key = json.dumps(json.loads(row["selected_dimensions"]), sort_keys=True)
+        assert (row["n_a"], row["n_b"]) == (len(a[key]), len(b[key]))
+        assert row["conversion_rate_delta"] == pytest.approx(
+            statistics.fmean(b[key]) - statistics.fmean(a[key])
+        )
+
+
+def test_binding_ignores_comments_and_string_literals():
+    sql = "-- isn't :nope here\nSELECT ':kept', :a, :b -- :c's comment\nFROM t WHERE x = :a"
+    assert parameters_of(sql) == ["a", "b"]
+    bound = bind_parameters(sql, {"a": "it's", "b": 7})
+    assert bound == "\nSELECT ':kept', 'it''s', 7 \nFROM t WHERE x = 'it''s'"
+    with pytest.raises(InvalidRequest, match="needs this parameter"):
+        bind_parameters(sql, {"a": 1})
+    with pytest.raises(InvalidRequest, match="no such parameter"):
+        bind_parameters(sql, {"a": 1, "b": 2, "c": 3})
