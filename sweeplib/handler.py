@@ -24,21 +24,17 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from sweeplib.config import DeploymentConfig
 from sweeplib.contracts import parse_sweep_request_json, validate_run_id
 from sweeplib.dispatch import Dispatcher
-from sweeplib.dispatch.sqs import batch_entries
 from sweeplib.errors import (
     ConfigurationError,
     InvalidRequest,
@@ -47,11 +43,12 @@ from sweeplib.errors import (
     StorageError,
     SweepError,
 )
-from sweeplib.orchestration import accept_request
 from sweeplib.planning import compute_shard_plan, shard_messages
-from sweeplib.status import run_status
 from sweeplib.storage.store import ObjectStore
-from sweeplib.worker import execute_shard_body
+
+# Kept light on purpose: a cold import of this module loads neither pyarrow, numpy,
+# the kernel nor boto3. The API path imports what it needs on first use (pyarrow only
+# to encode the one-row run_context record); the SQS path imports the worker.
 
 __all__ = ["Services", "handle", "lambda_handler", "reset_services"]
 
@@ -239,6 +236,9 @@ def _submit(event: Mapping[str, Any], services: Services, started: float) -> dic
     plan = compute_shard_plan(request, config.limits)
     # Refuse messages SQS would refuse before anything is claimed or written (PlanTooLarge,
     # a 400). The run date's length is fixed, so a placeholder gives the real sizes.
+    from sweeplib.dispatch.sqs import batch_entries
+    from sweeplib.orchestration import accept_request
+
     batch_entries(shard_messages(request, plan, "2000-01-01"))
     config.require_queue()
     if services.dispatcher is None:  # pragma: no cover - require_queue guards this
@@ -279,6 +279,8 @@ def _submit(event: Mapping[str, Any], services: Services, started: float) -> dic
 
 
 def _status(run_id: str, services: Services) -> dict[str, Any]:
+    from sweeplib.status import run_status
+
     validate_run_id(run_id)
     status = run_status(services.store, run_id, prefix=services.config.prefix)
     return _response(200, status.as_dict())
@@ -290,6 +292,14 @@ def _status(run_id: str, services: Services) -> dict[str, Any]:
 def _handle_sqs(
     event: Mapping[str, Any], context: Any, factory: Callable[[], Services]
 ) -> dict[str, Any]:
+    from aws_lambda_powertools.utilities.batch import (
+        BatchProcessor,
+        EventType,
+        process_partial_response,
+    )
+
+    from sweeplib.worker import execute_shard_body
+
     try:
         services = factory()
     except SweepError as error:

@@ -87,3 +87,17 @@ def test_readme_quickstart_commands_are_the_ci_commands():
     blocks = quickstart.split("```sh\n")[1:]
     assert blocks[0].startswith("make demo\n")  # the demo is the first command
     assert blocks[1].startswith("make test\n")  # exactly what .ci/run runs
+
+
+def test_the_handler_imports_without_pyarrow_numpy_or_the_kernel():
+    """The Lambda's API path starts cold without the heavy libraries (issue 7 target)."""
+    code = (
+        "import sys, sweeplib.handler\n"
+        "heavy = [m for m in ('pyarrow', 'numpy', 'h3', 'sweeplib.sim', 'sweeplib.worker', 'boto3')"
+        " if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert completed.stdout.strip() == ""
