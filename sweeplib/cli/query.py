@@ -3,7 +3,8 @@
 The six tables are there under their Athena names (``ride_sim_analytics.sweep_shard_outcomes``,
 …, partition columns as strings). SQL is transpiled from Athena's dialect, so the same text
 runs in Athena. Named queries ship with sweeplib (``--named``, see ``--list``); their
-``:name`` parameters are bound with ``--param name=value``.
+``:name`` parameters are bound with ``--param name=value`` (``:point_indexes`` is filled
+in from the run's committed shards).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 
 from sweeplib.cli._common import add_data_dir, print_table
 from sweeplib.errors import InvalidRequest
-from sweeplib.query.named import bind_parameters, named_query, named_query_names
+from sweeplib.query.named import bind_parameters, named_query, named_query_names, run_named
 
 __all__ = ["register", "run"]
 
@@ -77,11 +78,17 @@ def run(args: argparse.Namespace) -> int:
         for name in named_query_names():
             print(name)
         return 0
-    sql = bind_parameters(_statement(args), _parameters(args.param))
     from sweeplib.query import DuckDBQueryEngine
 
-    with DuckDBQueryEngine(args.data_dir) as engine:
-        table = engine.execute(sql)
+    values = _parameters(args.param)
+    if args.named:
+        named_query(args.named)  # unknown names fail before the engine starts
+        with DuckDBQueryEngine(args.data_dir) as engine:
+            table = run_named(engine, args.named, values)
+    else:
+        sql = bind_parameters(_statement(args), values)
+        with DuckDBQueryEngine(args.data_dir) as engine:
+            table = engine.execute(sql)
     rows = table.to_pylist()
     if args.json:
         json.dump(rows, sys.stdout, indent=2, default=str)

@@ -2,17 +2,39 @@
 
 Parameters are written ``:name`` in the SQL and bound client-side as SQL literals —
 the same named style awswrangler uses for Athena — so one file runs on both engines.
+A list value binds as a parenthesised literal list, for ``x IN :name``.
+
+Per-point queries take ``:point_indexes``: with partition projection, Athena only
+reads a per-point table when the query names its points literally (ADR 0006).
+:func:`run_named` fills it in from the run's committed shards and, for queries marked
+``-- chunkable`` (one row per point), runs them in chunks small enough for Athena's
+query-length limit.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from sweeplib.errors import InvalidRequest
 
-__all__ = ["bind_parameters", "named_query", "named_query_names", "parameters_of"]
+if TYPE_CHECKING:
+    import pyarrow
+
+    from sweeplib.query import QueryEngine
+
+__all__ = [
+    "bind_parameters",
+    "committed_points",
+    "named_query",
+    "named_query_names",
+    "parameters_of",
+    "run_named",
+]
+
+POINT_CHUNK = 20_000
 
 _PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)\b")
 # String literals (kept verbatim, never bound into) and -- line comments (dropped, so
@@ -54,6 +76,10 @@ def _blank(match: re.Match[str]) -> str:
 
 
 def _literal(value: object) -> str:
+    if isinstance(value, list | tuple):
+        if not value:
+            raise InvalidRequest("parameter", "an empty list cannot be bound into SQL")
+        return "(" + ", ".join(_literal(item) for item in value) + ")"
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, int | float):
@@ -91,3 +117,50 @@ def bind_parameters(sql: str, values: Mapping[str, object]) -> str:
 
 def _substitute(text: str, values: Mapping[str, object]) -> str:
     return _PARAMETER.sub(lambda match: _literal(values[match.group(1)]), text)
+
+
+def committed_points(engine: QueryEngine, run_ids: Sequence[str]) -> list[str]:
+    """Point indexes (as partition strings) of the committed shards of ``run_ids``."""
+    points: set[int] = set()
+    for run_id in run_ids:
+        sql = bind_parameters(named_query("shard_coverage"), {"run_id": run_id})
+        for row in engine.execute(sql).to_pylist():
+            if row["state"] == "succeeded":
+                points.update(range(row["start_index"], row["end_index_exclusive"]))
+    return [str(p) for p in sorted(points)]
+
+
+def run_named(
+    engine: QueryEngine,
+    name: str,
+    values: Mapping[str, object],
+    *,
+    chunk: int = POINT_CHUNK,
+) -> pyarrow.Table:
+    """Run a named query, filling ``:point_indexes`` in when the query needs it.
+
+    Raises
+    ------
+    InvalidRequest
+        Unknown query, missing or unexpected parameters.
+    QueryError
+        The engine failed.
+    """
+    sql = named_query(name)
+    wanted = parameters_of(sql)
+    values = dict(values)
+    if "point_indexes" in wanted and "point_indexes" not in values:
+        runs = [str(values[p]) for p in ("run_id", "run_a", "run_b") if p in values]
+        points = committed_points(engine, runs) or ["-1"]  # "-1" matches no point
+        if sql.startswith("-- chunkable") and len(points) > chunk:
+            import pyarrow as pa
+
+            parts = [
+                engine.execute(
+                    bind_parameters(sql, {**values, "point_indexes": points[i : i + chunk]})
+                )
+                for i in range(0, len(points), chunk)
+            ]
+            return pa.concat_tables(parts)
+        values["point_indexes"] = points
+    return engine.execute(bind_parameters(sql, values))

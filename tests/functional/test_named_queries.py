@@ -14,7 +14,14 @@ from sweeplib.dispatch.inline import InlineDispatcher
 from sweeplib.errors import InvalidRequest
 from sweeplib.orchestration import accept_request
 from sweeplib.query import DuckDBQueryEngine
-from sweeplib.query.named import bind_parameters, named_query, named_query_names, parameters_of
+from sweeplib.query.named import (
+    bind_parameters,
+    committed_points,
+    named_query,
+    named_query_names,
+    parameters_of,
+    run_named,
+)
 from sweeplib.status import run_status
 from sweeplib.storage import LocalObjectStore, decode_table, keys
 
@@ -53,7 +60,7 @@ def runs(tmp_path_factory):
 
 
 def run(engine, name, **params):
-    return engine.execute(bind_parameters(named_query(name), params)).to_pylist()
+    return run_named(engine, name, params).to_pylist()
 
 
 def committed_metrics(store, run_id):
@@ -86,8 +93,13 @@ def test_the_catalogue_of_named_queries():
         "run_profile",
         "shard_coverage",
     ]
-    assert parameters_of(named_query("compare_runs")) == ["run_a", "run_b"]
-    assert parameters_of(named_query("metric_by_dimension")) == ["dimension", "metric", "run_id"]
+    assert parameters_of(named_query("compare_runs")) == ["run_a", "run_b", "point_indexes"]
+    assert parameters_of(named_query("metric_by_dimension")) == [
+        "dimension",
+        "metric",
+        "run_id",
+        "point_indexes",
+    ]
 
 
 def test_run_profile(runs):
@@ -216,3 +228,33 @@ def test_binding_ignores_comments_and_string_literals():
         bind_parameters(sql, {"a": 1})
     with pytest.raises(InvalidRequest, match="no such parameter"):
         bind_parameters(sql, {"a": 1, "b": 2, "c": 3})
+
+
+def test_every_table_reference_names_its_run_literally():
+    """Projected tables (injected run id) need a literal run filter on every reference."""
+    import re
+
+    for name in named_query_names():
+        sql = named_query(name)
+        aliases = re.findall(r"ride_sim_analytics\.sweep_(\w+)\s+(\w+)", sql)
+        for table, alias in aliases:
+            column = (
+                "run_id"
+                if table in ("shard_metrics", "trip_data", "snapshot_counts")
+                else "run_id_partition"
+            )
+            qualifier = (
+                "" if alias.upper() in ("WHERE", "CROSS", "JOIN", "GROUP") else f"{alias}\\."
+            )
+            pattern = rf"(?<![.\w]){qualifier}{column} (=|IN) \(?:(run_id|run_a)"
+            assert re.search(pattern, sql), (name, table, alias)
+
+
+def test_committed_points_and_chunked_per_point_queries(runs):
+    _, engine = runs
+    assert committed_points(engine, ["run-a"]) == [str(i) for i in range(6)]
+    whole = run_named(engine, "point_metrics", {"run_id": "run-b"}).to_pylist()
+    chunked = run_named(engine, "point_metrics", {"run_id": "run-b"}, chunk=3).to_pylist()
+    assert chunked == whole and len(whole) == 8
+    bound = bind_parameters("SELECT 1 WHERE p IN :ps", {"ps": ["1", "2"]})
+    assert bound == "SELECT 1 WHERE p IN ('1', '2')"

@@ -1,6 +1,7 @@
 -- Two runs side by side, per matching parameter point (same selected dimension values;
 -- repeated values in a run's dimension lists are replications with different seeds).
--- Parameters: :run_a, :run_b.
+-- Parameters: :run_a, :run_b, :point_indexes (both runs' committed points, filled in
+-- by sweeplib).
 WITH points AS (
     SELECT
         m.run_id,
@@ -24,6 +25,10 @@ WITH points AS (
         AND o.shard_id_partition = m.shard_id
         AND o.status_partition = 'success'
     WHERE m.run_id IN (:run_a, :run_b)
+      AND p.run_id_partition IN (:run_a, :run_b)
+      AND o.run_id_partition IN (:run_a, :run_b)
+      AND m.point_index IN :point_indexes
+      AND p.point_index_partition IN :point_indexes
 ),
 per_run AS (
     SELECT

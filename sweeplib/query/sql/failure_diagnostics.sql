@@ -1,5 +1,5 @@
 -- Failed shards by error code (shards that later succeeded are not failures).
--- Parameters: :run_id.
+-- Parameters: :run_id. Run-level: no point filter needed on projected tables.
 SELECT
     f.error_code,
     count(*) AS failed_shards,
@@ -11,7 +11,8 @@ WHERE f.run_id_partition = :run_id
   AND NOT EXISTS (
       SELECT 1
       FROM ride_sim_analytics.sweep_shard_outcomes s
-      WHERE s.run_id_partition = f.run_id_partition
+      WHERE s.run_id_partition = :run_id
+        AND s.run_id_partition = f.run_id_partition
         AND s.run_date = f.run_date
         AND s.shard_id = f.shard_id
         AND s.status = 'success'

@@ -1,6 +1,7 @@
 -- One metric against the values of one swept dimension, over the committed points.
 -- Parameters: :run_id, :dimension (a dimension name, e.g. 'num_drivers'),
--- :metric (a shard_metrics column, e.g. 'conversion_rate').
+-- :metric (a shard_metrics column, e.g. 'conversion_rate'), :point_indexes (filled in
+-- by sweeplib).
 WITH points AS (
     SELECT
         json_extract_scalar(
@@ -38,6 +39,10 @@ WITH points AS (
         AND o.shard_id_partition = m.shard_id
         AND o.status_partition = 'success'
     WHERE m.run_id = :run_id
+      AND p.run_id_partition = :run_id
+      AND o.run_id_partition = :run_id
+      AND m.point_index IN :point_indexes
+      AND p.point_index_partition IN :point_indexes
 )
 SELECT
     dimension_value,

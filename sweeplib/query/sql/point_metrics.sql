@@ -1,5 +1,8 @@
+-- chunkable: one row per point
 -- Metrics per point of the committed shards (a success record exists), with the
--- point's selected dimension values. Parameters: :run_id.
+-- point's selected dimension values.
+-- Parameters: :run_id, :point_indexes (filled in by sweeplib from the run's committed
+-- shards; every table names its run and points literally, as projected tables need).
 SELECT
     CAST(m.shard_id AS bigint) AS shard_id,
     CAST(m.point_index AS bigint) AS point_index,
@@ -24,4 +27,8 @@ JOIN ride_sim_analytics.sweep_shard_outcomes o
     AND o.shard_id_partition = m.shard_id
     AND o.status_partition = 'success'
 WHERE m.run_id = :run_id
+  AND p.run_id_partition = :run_id
+  AND o.run_id_partition = :run_id
+  AND m.point_index IN :point_indexes
+  AND p.point_index_partition IN :point_indexes
 ORDER BY CAST(m.point_index AS bigint)

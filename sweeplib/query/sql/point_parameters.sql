@@ -1,6 +1,7 @@
+-- chunkable: one row per point
 -- Outcome ↔ effective parameters ↔ run context: every point of the committed shards with
 -- its parameter fingerprint, selected values and the run's request fingerprint.
--- Parameters: :run_id.
+-- Parameters: :run_id, :point_indexes (filled in by sweeplib).
 SELECT
     CAST(p.shard_id_partition AS bigint) AS shard_id,
     CAST(p.point_index_partition AS bigint) AS point_index,
@@ -23,4 +24,7 @@ JOIN ride_sim_analytics.sweep_run_context c
     ON c.run_id_partition = p.run_id_partition
     AND c.run_date = p.run_date
 WHERE p.run_id_partition = :run_id
+  AND o.run_id_partition = :run_id
+  AND c.run_id_partition = :run_id
+  AND p.point_index_partition IN :point_indexes
 ORDER BY point_index

@@ -1,6 +1,7 @@
+-- chunkable: one row per point
 -- Per point of the committed shards: trips by final state and pickup distance (trip_data)
--- joined with the marketplace's peaks and means over time (snapshot_counts).
--- Parameters: :run_id.
+-- joined with the marketplace peaks and means over time (snapshot_counts).
+-- Parameters: :run_id, :point_indexes (filled in by sweeplib).
 WITH committed AS (
     SELECT run_date, shard_id_partition AS shard_id
     FROM ride_sim_analytics.sweep_shard_outcomes
@@ -20,7 +21,7 @@ trips AS (
             AS avg_ride_s
     FROM ride_sim_analytics.sweep_trip_data t
     JOIN committed c ON c.run_date = t.run_date AND c.shard_id = t.shard_id
-    WHERE t.run_id = :run_id
+    WHERE t.run_id = :run_id AND t.point_index IN :point_indexes
     GROUP BY t.run_date, t.shard_id, t.point_index
 ),
 snapshots AS (
@@ -35,7 +36,7 @@ snapshots AS (
         max(s.timestamp_ms) / 1000.0 AS last_snapshot_s
     FROM ride_sim_analytics.sweep_snapshot_counts s
     JOIN committed c ON c.run_date = s.run_date AND c.shard_id = s.shard_id
-    WHERE s.run_id = :run_id
+    WHERE s.run_id = :run_id AND s.point_index IN :point_indexes
     GROUP BY s.run_date, s.shard_id, s.point_index
 )
 SELECT
