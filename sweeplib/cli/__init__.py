@@ -19,7 +19,20 @@ from sweeplib.errors import InvalidRequest, RunConflict, SweepError
 __all__ = ["build_parser", "main"]
 
 # Subcommand modules, in the order `sweep --help` lists them.
-_COMMANDS = ("plan", "run", "submit", "status", "rerun", "query", "simulate")
+_COMMANDS = (
+    "plan",
+    "run",
+    "submit",
+    "status",
+    "rerun",
+    "query",
+    "athena-bootstrap",
+    "simulate",
+)
+
+
+# Commands whose module name differs from the command name.
+_MODULES = {"athena-bootstrap": "athena"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in _COMMANDS:
-        module = __import__(f"sweeplib.cli.{name}", fromlist=["register"])
+        module = __import__(f"sweeplib.cli.{_MODULES.get(name, name)}", fromlist=["register"])
         module.register(subparsers)
     return parser
 

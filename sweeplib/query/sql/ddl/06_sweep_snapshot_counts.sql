@@ -1,0 +1,44 @@
+-- sweep_snapshot_counts: the snapshot_counts dataset (DESIGN §3.4), partition projection (ADR 0006).
+-- Queries must filter the run id column literally; per-point tables also the point index.
+CREATE EXTERNAL TABLE IF NOT EXISTS ride_sim_analytics.sweep_snapshot_counts (
+    `timestamp_ms` bigint,
+    `riders_browsing` bigint,
+    `riders_waiting` bigint,
+    `riders_in_transit` bigint,
+    `riders_completed` bigint,
+    `riders_cancelled` bigint,
+    `drivers_idle` bigint,
+    `drivers_evaluating` bigint,
+    `drivers_en_route` bigint,
+    `drivers_on_trip` bigint,
+    `drivers_off_duty` bigint,
+    `trips_en_route` bigint,
+    `trips_on_trip` bigint,
+    `trips_completed` bigint,
+    `trips_cancelled` bigint
+)
+PARTITIONED BY (
+    `run_date` string,
+    `run_id` string,
+    `status` string,
+    `shard_id` string,
+    `point_index` string
+)
+STORED AS PARQUET
+LOCATION 's3://${bucket}/${prefix}/dataset=snapshot_counts/'
+TBLPROPERTIES (
+    'projection.enabled' = 'true',
+    'projection.run_date.type' = 'date',
+    'projection.run_date.format' = 'yyyy-MM-dd',
+    'projection.run_date.range' = '${projection_start_date},NOW',
+    'projection.run_date.interval' = '1',
+    'projection.run_date.interval.unit' = 'DAYS',
+    'projection.run_id.type' = 'injected',
+    'projection.status.type' = 'enum',
+    'projection.status.values' = 'success,failure',
+    'projection.shard_id.type' = 'integer',
+    'projection.shard_id.range' = '0,${max_shard_id}',
+    'projection.point_index.type' = 'injected',
+    'storage.location.template' = 's3://${bucket}/${prefix}/dataset=snapshot_counts/run_date=${run_date}/run_id=${run_id}/status=${status}/shard_id=${shard_id}/point_index=${point_index}/',
+    'classification' = 'parquet'
+)
