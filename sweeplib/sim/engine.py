@@ -12,7 +12,6 @@ per-cell index (matching, surge); per-entity random draws use :func:`first_unifo
 from __future__ import annotations
 
 import heapq
-import itertools
 import math
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -106,6 +105,7 @@ EV_TRIP_COMPLETED = int(K.TRIP_COMPLETED)
 EV_RIDER_CANCEL = int(K.RIDER_CANCEL)
 EV_CHECK_DRIVER_OFF_DUTY = int(K.CHECK_DRIVER_OFF_DUTY)
 _KIND_RANK = tuple(event_key(0, kind, 0) for kind in range(len(K)))
+_MOVE_STEP_RANK = _KIND_RANK[EV_MOVE_STEP]
 
 
 def travel_ms(distance_km: float, speed_kmh: float) -> int:
@@ -171,6 +171,7 @@ class Simulation:
         self.traffic_flat = params.traffic_profile == "none"
         self.spatial_index = params.spatial_index_enabled
         self.density_enabled = params.dynamic_congestion_enabled and self.spatial_index
+        self.traffic_varies = not self.traffic_flat or self.density_enabled
 
         self.grid = Grid(params.lat_min, params.lat_max, params.lng_min, params.lng_max)
         self.bounds_valid = (
@@ -841,10 +842,11 @@ class Simulation:
     def _speed_kmh(self, driver: Driver) -> float:
         """§4.2–4.3: one draw of the speed stream × traffic factor, floored at 1 km/h."""
         speed = self.speed_stream.uniform_inclusive(self.speed_low, self.speed_high)
-        if not self.traffic_flat:
-            speed *= self.hourly[((self.epoch_ms + self.now) // 3_600_000) % 24]
-        if self.density_enabled:
-            speed *= density_factor(self.drivers_in_cell.get(driver.cell, 0))
+        if self.traffic_varies:
+            if not self.traffic_flat:
+                speed *= self.hourly[((self.epoch_ms + self.now) // 3_600_000) % 24]
+            if self.density_enabled:
+                speed *= density_factor(self.drivers_in_cell.get(driver.cell, 0))
         return speed if speed > MIN_SPEED_KMH else MIN_SPEED_KMH
 
     def _on_move_step(self, trip: Trip) -> None:
@@ -903,8 +905,22 @@ class Simulation:
             trip.rider.cell = cell
         if remaining <= 0.0:
             self.schedule(now + ONE_SEC_MS, arrival, trip)
-        else:
-            self.schedule(now + travel_ms(segment_km, speed), EV_MOVE_STEP, trip)
+            return
+        # The hop's travel time, inlined (this is the kernel's most frequent event):
+        # travel_ms(segment_km, speed) with segment_km > 0 and speed >= 1 km/h.
+        hop_ms = int(segment_km / speed * 3_600_000.0 + 0.5)
+        queue = self.queue
+        queue.seq = seq = queue.seq + 1
+        heapq.heappush(
+            queue.heap,
+            (
+                ((now + (hop_ms if hop_ms > ONE_SEC_MS else ONE_SEC_MS)) << TIME_SHIFT)
+                | _MOVE_STEP_RANK
+                | seq,
+                EV_MOVE_STEP,
+                trip,
+            ),
+        )
 
     def _build_route(self, origin: int, target: int) -> TripRoute | None:
         """The H3 grid path as a route (§4.5–4.6); ``None`` if H3 has no path."""
@@ -912,7 +928,7 @@ class Simulation:
         if cells is None or len(cells) < 2:
             return None
         distance = self.grid.distance_km
-        segments = [distance(a, b) for a, b in itertools.pairwise(cells)]
+        segments = self.grid.path_segments_km(cells)
         total = 0.0
         for km in segments:
             total += km

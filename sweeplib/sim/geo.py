@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 import h3.api.basic_int as h3
+import numpy as np
 from h3 import H3BaseException
 
 __all__ = ["EARTH_RADIUS_KM", "RESOLUTION", "Grid", "haversine_km"]
@@ -114,6 +115,18 @@ class Grid:
             self._distances.clear()
         self._distances[key] = km
         return km
+
+    def path_segments_km(self, cells: list[int]) -> list[float]:
+        """Haversine km of each hop of a path, vectorised (one numpy pass per path)."""
+        rad = self._rad
+        table = np.array([rad.get(c) or self.radians(c) for c in cells])
+        phi, lmb, cos = table[:, 0], table[:, 1], table[:, 2]
+        sdphi = np.sin((phi[1:] - phi[:-1]) * 0.5)
+        sdlmb = np.sin((lmb[1:] - lmb[:-1]) * 0.5)
+        h = sdphi * sdphi + cos[:-1] * cos[1:] * sdlmb * sdlmb
+        km = 2.0 * EARTH_RADIUS_KM * np.arctan2(np.sqrt(h), np.sqrt(1.0 - h))
+        segments: list[float] = km.tolist()
+        return segments
 
     def unit_vector(self, cell: int) -> tuple[float, float, float]:
         """The centroid on the unit sphere: nearest-neighbour scans use dot products."""
