@@ -5,13 +5,18 @@ BIN := $(VENV)/bin
 EXTRAS ?= local,aws,athena,notebooks,dev
 comma := ,
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
+# checkov pins libraries (boto3, packaging) that clash with ours: it gets its own venv.
+CHECKOV_VENV ?= .venv-checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: help venv test lint format demo bench bench-kernel bench-sweep bench-submit clean
+.PHONY: help venv test lint format demo bench bench-kernel bench-sweep bench-submit package lock-lambda checkov deploy destroy clean
 
 help:
 	@echo "make demo          set up, run an 8-point sweep locally, query it with Athena SQL"
 	@echo "make test          create $(VENV), install sweeplib[$(EXTRAS)], run the test suite"
 	@echo "make lint          ruff + mypy (strict for sweeplib)"
+	@echo "make package       build dist/sweep-lambda.zip for the Lambda (Python 3.12)"
+	@echo "make deploy        package + terraform apply (docs/deploy.md); make destroy"
 	@echo "make bench         bench-kernel + bench-sweep + bench-submit"
 	@echo "make bench-kernel  kernel throughput benchmark (events/s, medians)"
 	@echo "make bench-sweep   local sweep: parallel efficiency, time outside the kernel"
@@ -25,17 +30,45 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-test: $(STAMP)
+test: $(STAMP) $(CHECKOV)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check sweeplib tests benchmarks
-	$(BIN)/ruff format --check sweeplib tests benchmarks
+	$(BIN)/ruff check sweeplib tests benchmarks lambda_pkg
+	$(BIN)/ruff format --check sweeplib tests benchmarks lambda_pkg
 	$(BIN)/mypy
+	@if command -v terraform >/dev/null; then terraform fmt -check -recursive infra/terraform; fi
 
 format: $(STAMP)
-	$(BIN)/ruff format sweeplib tests benchmarks
-	$(BIN)/ruff check --fix sweeplib tests benchmarks
+	$(BIN)/ruff format sweeplib tests benchmarks lambda_pkg
+	$(BIN)/ruff check --fix sweeplib tests benchmarks lambda_pkg
+
+# -- deployment (see docs/deploy.md) --------------------------------------------
+LAMBDA_ARCH ?= x86_64
+LAMBDA_ZIP ?= dist/sweep-lambda.zip
+TF_DIR ?= infra/terraform
+
+package: $(STAMP)
+	$(BIN)/python -m lambda_pkg build --arch $(LAMBDA_ARCH) --output $(LAMBDA_ZIP)
+
+lock-lambda: $(STAMP)
+	$(BIN)/python -m lambda_pkg lock
+
+$(CHECKOV):
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet checkov==3.3.30
+
+checkov: $(CHECKOV)
+	$(CHECKOV) --config-file infra/.checkov.yaml
+
+# destroy depends on package: the Terraform hashes the zip even when destroying.
+deploy: package
+	terraform -chdir=$(TF_DIR) init -input=false
+	terraform -chdir=$(TF_DIR) apply -input=false -var lambda_zip_path=$(abspath $(LAMBDA_ZIP)) -var lambda_architecture=$(LAMBDA_ARCH)
+
+destroy: package
+	terraform -chdir=$(TF_DIR) destroy -input=false -var lambda_zip_path=$(abspath $(LAMBDA_ZIP)) -var lambda_architecture=$(LAMBDA_ARCH)
 
 bench: bench-kernel bench-sweep bench-submit
 
@@ -66,4 +99,4 @@ demo: $(STAMP)
 	$(BIN)/sweep query --named point_metrics --param run_id=$(DEMO_RUN) --data-dir $(DEMO_DIR)
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis $(DEMO_DIR)
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis $(DEMO_DIR) $(CHECKOV_VENV)

@@ -1,0 +1,36 @@
+variable "name" {
+  description = "Bucket name (globally unique)."
+  type        = string
+}
+
+variable "account_id" {
+  description = "The only AWS account whose principals may use the bucket."
+  type        = string
+}
+
+variable "noncurrent_version_expiration_days" {
+  description = "Days a replaced or deleted object version is kept."
+  type        = number
+  validation {
+    condition     = var.noncurrent_version_expiration_days >= 1
+    error_message = "Keep noncurrent versions at least one day."
+  }
+}
+
+variable "current_version_expiration_days" {
+  description = "Expire current objects after this many days (null: never)."
+  type        = number
+  default     = null
+}
+
+variable "abort_incomplete_upload_days" {
+  description = "Days after which an unfinished multipart upload is aborted."
+  type        = number
+  default     = 7
+}
+
+variable "tags" {
+  description = "Tags of the bucket."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,42 @@
+# Three buckets with the same controls (modules/secure_bucket):
+# * results: the six Parquet datasets under var.results_prefix (Athena reads them);
+# * artifacts: the Lambda zip, versioned, so an older artifact can be redeployed;
+# * athena: the workgroup's query results, expired after var.athena_results_expiration_days.
+
+module "results_bucket" {
+  source                             = "./modules/secure_bucket"
+  name                               = local.results_bucket_name
+  account_id                         = local.account_id
+  noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
+  tags                               = { purpose = "sweep outcome datasets" }
+}
+
+module "artifacts_bucket" {
+  source                             = "./modules/secure_bucket"
+  name                               = local.artifacts_bucket_name
+  account_id                         = local.account_id
+  noncurrent_version_expiration_days = var.artifact_noncurrent_version_expiration_days
+  tags                               = { purpose = "lambda artifacts" }
+}
+
+module "athena_bucket" {
+  source                             = "./modules/secure_bucket"
+  name                               = local.athena_bucket_name
+  account_id                         = local.account_id
+  noncurrent_version_expiration_days = 1
+  current_version_expiration_days    = var.athena_results_expiration_days
+  tags                               = { purpose = "athena query results" }
+}
+
+# The zip goes through S3 whatever its size: uploads above 50 MB cannot go to Lambda
+# directly, and the bucket's versions are the artifact history. The key stays fixed; the
+# function points at the exact object version, and the sha256 travels as metadata.
+resource "aws_s3_object" "lambda_artifact" {
+  bucket      = module.artifacts_bucket.id
+  key         = "lambda/${local.function_name}.zip"
+  source      = var.lambda_zip_path
+  source_hash = filemd5(var.lambda_zip_path)
+  metadata = {
+    sha256 = filesha256(var.lambda_zip_path)
+  }
+}
