@@ -9,12 +9,15 @@ STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 CHECKOV_VENV ?= .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: help venv test lint format demo bench bench-kernel bench-sweep bench-submit package lock-lambda checkov deploy destroy clean
+.PHONY: help venv test lint format demo bench bench-kernel bench-sweep bench-submit package lock-lambda checkov deploy destroy kernel report strip-notebooks clean
 
 help:
 	@echo "make demo          set up, run an 8-point sweep locally, query it with Athena SQL"
 	@echo "make test          create $(VENV), install sweeplib[$(EXTRAS)], run the test suite"
 	@echo "make lint          ruff + mypy (strict for sweeplib)"
+	@echo "make kernel        register the JupyterLab kernel 'Python (sweeplib)' for this venv"
+	@echo "make report RUN_ID=<id> [BACKEND=local|athena]  papermill report -> reports/*.ipynb + .html"
+	@echo "make strip-notebooks  strip outputs from notebooks/*.ipynb before committing"
 	@echo "make package       build dist/sweep-lambda.zip for the Lambda (Python 3.12)"
 	@echo "make deploy        package + terraform apply (docs/deploy.md); make destroy"
 	@echo "make bench         bench-kernel + bench-sweep + bench-submit"
@@ -26,6 +29,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
+	$(if $(findstring notebooks,$(EXTRAS)),$(BIN)/python -m ipykernel install --sys-prefix --name sweeplib --display-name "Python (sweeplib)")
 	touch $@
 
 venv: $(STAMP)
@@ -42,6 +46,21 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format sweeplib tests benchmarks lambda_pkg
 	$(BIN)/ruff check --fix sweeplib tests benchmarks lambda_pkg
+
+# -- analysis (see docs/analysis.md) ---------------------------------------------
+kernel: $(STAMP)
+	$(BIN)/python -m ipykernel install --sys-prefix --name sweeplib --display-name "Python (sweeplib)"
+
+RUN_ID ?=
+BACKEND ?= local
+DATA_DIR ?= data
+REPORTS_DIR ?= reports
+report: $(STAMP)
+	@test -n "$(RUN_ID)" || { echo "usage: make report RUN_ID=<run id> [BACKEND=local|athena] [DATA_DIR=data] [DATABASE=…] [WORKGROUP=…] [OUTPUT_LOCATION=s3://…]"; exit 2; }
+	$(BIN)/sweep report $(RUN_ID) --backend $(BACKEND) --data-dir $(DATA_DIR) --output-dir $(REPORTS_DIR) $(if $(DATABASE),--database $(DATABASE)) $(if $(WORKGROUP),--workgroup $(WORKGROUP)) $(if $(OUTPUT_LOCATION),--output-location $(OUTPUT_LOCATION))
+
+strip-notebooks: $(STAMP)
+	$(BIN)/python -c "import sys; from sweeplib.reports import strip_notebook; [print('stripped', p) for p in sys.argv[1:] if strip_notebook(p)]" notebooks/*.ipynb
 
 # -- deployment (see docs/deploy.md) --------------------------------------------
 LAMBDA_ARCH ?= x86_64

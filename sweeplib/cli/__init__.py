@@ -27,6 +27,7 @@ _COMMANDS = (
     "rerun",
     "query",
     "athena-bootstrap",
+    "report",
     "simulate",
 )
 

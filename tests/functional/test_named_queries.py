@@ -86,12 +86,14 @@ def test_the_catalogue_of_named_queries():
     assert named_query_names() == [
         "compare_runs",
         "failure_diagnostics",
+        "marketplace_timeseries",
         "metric_by_dimension",
         "point_metrics",
         "point_parameters",
         "point_trips_snapshots",
         "run_profile",
         "shard_coverage",
+        "wait_time_histogram",
     ]
     assert parameters_of(named_query("compare_runs")) == ["run_a", "run_b", "point_indexes"]
     assert parameters_of(named_query("metric_by_dimension")) == [

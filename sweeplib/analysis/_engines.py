@@ -1,0 +1,154 @@
+"""Opening a query engine by backend name, and running named queries into DataFrames."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import pandas as pd  # type: ignore[import-untyped, unused-ignore]
+
+from sweeplib.errors import InvalidRequest
+from sweeplib.query import QueryEngine
+from sweeplib.query.named import POINT_CHUNK, named_query, run_named
+from sweeplib.storage.schemas import ATHENA_DATABASE
+
+__all__ = [
+    "ATHENA_ENGINE",
+    "BACKENDS",
+    "DEFAULT_WORKGROUP",
+    "Backend",
+    "committed_point_indexes",
+    "named_frame",
+    "open_engine",
+    "point_frame",
+]
+
+Backend = Literal["local", "athena"]
+#: Query backends: DuckDB over a local folder, or Athena.
+BACKENDS: Final = ("local", "athena")
+#: ``module:attribute`` of the Athena engine, imported only for ``backend="athena"``.
+ATHENA_ENGINE: Final = "sweeplib.query.athena_engine:AthenaQueryEngine"
+DEFAULT_WORKGROUP: Final = "primary"
+
+
+def open_engine(
+    backend: str = "local",
+    *,
+    data_dir: str | os.PathLike[str] | None = "data",
+    database: str = ATHENA_DATABASE,
+    workgroup: str = DEFAULT_WORKGROUP,
+    output_location: str | None = None,
+    boto3_session: Any = None,
+) -> QueryEngine:
+    """The query engine of a backend.
+
+    Parameters
+    ----------
+    backend
+        ``"local"``: DuckDB over ``data_dir`` (the ``local`` extra); ``"athena"``: the
+        Athena engine (the ``athena`` extra), imported only then.
+    data_dir
+        The local outcome folder (local backend); it must exist.
+    database, workgroup, output_location
+        Athena's database, workgroup and query result location (``s3://…``; ``None``
+        uses the workgroup's). Ignored by the local backend.
+    boto3_session
+        Credentials and region for Athena (default: the usual chain).
+
+    Returns
+    -------
+    QueryEngine
+        Its ``execute(sql)`` runs Athena-dialect SQL and returns a ``pyarrow.Table``.
+
+    Raises
+    ------
+    InvalidRequest
+        ``field`` ``"backend"`` for an unknown backend, ``"data_dir"`` for a local
+        folder that does not exist.
+    """
+    if backend == "local":
+        if data_dir is None or not Path(data_dir).is_dir():
+            raise InvalidRequest("data_dir", f"{data_dir} is not a folder (the local outcomes)")
+        from sweeplib.query import DuckDBQueryEngine
+
+        return DuckDBQueryEngine(data_dir)
+    if backend == "athena":
+        module_name, _, attribute = ATHENA_ENGINE.partition(":")
+        engine_class = getattr(importlib.import_module(module_name), attribute)
+        engine: QueryEngine = engine_class(
+            database=database,
+            workgroup=workgroup,
+            output_location=output_location,
+            boto3_session=boto3_session,
+        )
+        return engine
+    raise InvalidRequest("backend", f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
+
+
+def named_frame(engine: QueryEngine, name: str, **parameters: object) -> pd.DataFrame:
+    """Run a named query (``sweeplib/query/sql/{name}.sql``) and return its rows.
+
+    ``:point_indexes`` is filled in from the run's committed shards when not given
+    (:func:`sweeplib.query.named.run_named`).
+
+    Raises
+    ------
+    InvalidRequest
+        An unknown query name, or parameters that do not match the query's.
+    QueryError
+        The engine failed.
+    """
+    return run_named(engine, name, parameters).to_pandas()
+
+
+def committed_point_indexes(coverage: pd.DataFrame) -> list[str]:
+    """The point indexes (partition strings) of the succeeded shards of a
+    ``shard_coverage`` result, in order — without another query."""
+    points: list[int] = []
+    for row in coverage.itertuples():
+        if row.state == "succeeded":
+            points.extend(range(int(row.start_index), int(row.end_index_exclusive)))
+    return [str(p) for p in sorted(points)]
+
+
+Merge = Callable[[list[pd.DataFrame]], pd.DataFrame]
+
+
+def point_frame(
+    engine: QueryEngine,
+    name: str,
+    points: Sequence[str],
+    *,
+    merge: Merge | None = None,
+    chunk: int = POINT_CHUNK,
+    **parameters: object,
+) -> pd.DataFrame:
+    """Run a per-point named query over the given points, in chunks when there are many.
+
+    Athena reads a per-point table only for points named literally, and a query's text
+    is limited (ADR 0006): above ``chunk`` points the query runs once per chunk. Chunks of
+    a ``-- chunkable`` query (one row per point) are concatenated; other queries need a
+    ``merge`` that combines the chunks' results exactly, else they run in one piece.
+
+    Parameters
+    ----------
+    points
+        Point indexes as partition strings (:func:`committed_point_indexes`); none
+        gives the query's empty result.
+    """
+    sql = named_query(name)
+    chosen = list(points) or ["-1"]  # "-1" matches no point
+    splittable = merge is not None or sql.startswith("-- chunkable")
+    size = chunk if splittable else max(len(chosen), 1)
+    frames = [
+        run_named(engine, name, {**parameters, "point_indexes": chosen[i : i + size]}).to_pandas()
+        for i in range(0, len(chosen), size)
+    ]
+    if len(frames) == 1:
+        return frames[0]
+    if merge is not None:
+        return merge(frames)
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,76 @@
+"""Each notebook executed by papermill (this interpreter's kernel) against local runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from sweeplib.reports import execute_notebook, find_notebook
+from sweeplib.status import run_status
+from sweeplib.storage import LocalObjectStore
+from tests.notebooks.conftest import RUN_A, RUN_B, assert_tables_and_figures
+
+pytestmark = pytest.mark.slow
+
+
+def test_run_report_shows_every_table_and_figure(local_runs, tmp_path):
+    output = tmp_path / "run_report.ipynb"
+    execute_notebook(
+        find_notebook("run_report"),
+        output,
+        {"run_id": RUN_A, "backend": "local", "data_dir": str(local_runs)},
+    )
+    assert_tables_and_figures(output, tables=7, figures=4)
+    text = Path(output).read_text()
+    assert "injected_failure" in text  # the failure table names the failed shard's code
+    # 4 points in shards [0, 2), [2, 3), [3, 4); shard 2 failed on purpose.
+    assert f"**Run `{RUN_A}`**: 3 of 4 point(s) committed" in text
+
+
+def test_compare_runs_shows_deltas_with_intervals(local_runs, tmp_path):
+    output = tmp_path / "compare_runs.ipynb"
+    execute_notebook(
+        find_notebook("compare_runs"),
+        output,
+        {"run_a": RUN_A, "run_b": RUN_B, "backend": "local", "data_dir": str(local_runs)},
+    )
+    assert_tables_and_figures(output, tables=2, figures=1)
+    notebook = nbformat.read(output, as_version=4)
+    headline = next(
+        o.data["text/markdown"]
+        for cell in notebook.cells
+        for o in cell.get("outputs", [])
+        if "text/markdown" in o.get("data", {})
+    )
+    # Run A committed points 0-2 (num_drivers 30 twice, 60 once; point 3 failed), run B
+    # all four: both parameter points match, only num_drivers=30 is replicated in both.
+    assert "2 parameter point(s) in both runs; 1 replicated in both" in headline
+
+
+def test_design_sweep_runs_the_sweep_locally(tmp_path):
+    data = tmp_path / "data"
+    output = tmp_path / "design_sweep.ipynb"
+    execute_notebook(
+        find_notebook("design_sweep"),
+        output,
+        {
+            "run_id": "nb-design",
+            "dimensions": {
+                "epoch_ms": [36_000_000],
+                "match_radius": [3],
+                "num_drivers": [20],
+                "num_riders": [60, 80],
+            },
+            "shard_size": 1,
+            "backend": "local",
+            "data_dir": str(data),
+            "workers": 2,
+            "calibrate_points": 1,
+            "execute": True,
+        },
+    )
+    assert_tables_and_figures(output, tables=4, figures=1)
+    status = run_status(LocalObjectStore(data), "nb-design")
+    assert status.finished and status.succeeded == (0, 1) and status.succeeded_points == 2
