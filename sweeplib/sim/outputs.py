@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 __all__ = [
@@ -138,26 +139,45 @@ class SimulationResult:
         return metrics_table([self.metrics])
 
 
+_NUMPY_TYPES = {pa.uint64(): np.uint64, pa.uint8(): np.uint8, pa.float64(): np.float64}
+
+
+def _array(values: Sequence[Any], type_: pa.DataType) -> pa.Array:
+    """An Arrow array of ints/floats (``None`` = null) built from numpy buffers.
+
+    ``pa.array`` on Python or numpy values imports pandas whenever pandas is installed
+    (≈0.35 s in a fresh process); building from buffers does not.
+    """
+    valid = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
+    data = np.array(
+        [0 if v is None else v for v in values] if not valid.all() else list(values),
+        dtype=_NUMPY_TYPES[type_],
+    )
+    null_count = int(len(values) - valid.sum())
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little")) if null_count else None
+    return pa.Array.from_buffers(
+        type_, len(values), [bitmap, pa.py_buffer(data)], null_count=null_count
+    )
+
+
 def metrics_table(rows: Sequence[dict[str, Any]]) -> pa.Table:
     """``shard_metrics`` rows as an Arrow table with the exact Parquet schema."""
-    columns = {name: [row[name] for row in rows] for name in SHARD_METRICS_SCHEMA.names}
-    return pa.Table.from_pydict(columns, schema=SHARD_METRICS_SCHEMA)
+    arrays = [
+        _array([row[field.name] for row in rows], field.type) for field in SHARD_METRICS_SCHEMA
+    ]
+    return pa.Table.from_arrays(arrays, schema=SHARD_METRICS_SCHEMA)
 
 
 def snapshot_table(rows: Sequence[tuple[int, ...]]) -> pa.Table:
     names = SNAPSHOT_COUNTS_SCHEMA.names
-    if rows:
-        columns = [pa.array(column, type=_U64) for column in zip(*rows, strict=True)]
-    else:
-        columns = [pa.array([], type=_U64) for _ in names]
-    return pa.Table.from_arrays(columns, schema=SNAPSHOT_COUNTS_SCHEMA)
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    arrays = [_array(column, _U64) for column in columns]
+    return pa.Table.from_arrays(arrays, schema=SNAPSHOT_COUNTS_SCHEMA)
 
 
 def trip_table(rows: Sequence[tuple[Any, ...]]) -> pa.Table:
     ordered = sorted(rows, key=lambda row: row[0])
     schema = TRIP_DATA_SCHEMA
     columns = list(zip(*ordered, strict=True)) if ordered else [() for _ in schema.names]
-    arrays = [
-        pa.array(column, type=field.type) for column, field in zip(columns, schema, strict=True)
-    ]
+    arrays = [_array(column, field.type) for column, field in zip(columns, schema, strict=True)]
     return pa.Table.from_arrays(arrays, schema=schema)
