@@ -27,14 +27,40 @@ from typing import Any
 
 from sweeplib.contracts import ShardMessage
 from sweeplib.dispatch import DispatchRecord, DispatchReport
-from sweeplib.errors import ShardFailed
+from sweeplib.errors import ShardFailed, SweepError
 from sweeplib.storage import keys
 from sweeplib.storage.local import LocalObjectStore
 
-__all__ = ["LocalDispatcher", "RunSummary", "ShardOutcome", "default_workers"]
+__all__ = ["LocalDispatcher", "RunSummary", "ShardOutcome", "default_workers", "estimated_cost"]
 
 STATUS_RAN = 200
 STATUS_INTERRUPTED = 499
+
+
+_COST_SAMPLE_POINTS = 20_000
+
+
+def estimated_cost(message: ShardMessage) -> float:
+    """A relative cost of a shard, for scheduling only: Σ (riders + drivers) × hours.
+
+    Beyond ``_COST_SAMPLE_POINTS`` points per shard the point count stands in.
+    """
+    from sweeplib.experiments import resolve_point
+    from sweeplib.planning import point_seed, point_values
+
+    size = message.end_index_exclusive - message.start_index
+    if size > _COST_SAMPLE_POINTS:
+        return float(size)
+    cost = 0.0
+    for index in range(message.start_index, message.end_index_exclusive):
+        try:
+            params = resolve_point(
+                point_values(message.dimensions, index), point_seed(message.seed, index)
+            )
+        except SweepError:
+            return float(size)  # the worker will report the bad point
+        cost += (params.num_riders + params.num_drivers) * params.resolved_end_time_ms
+    return cost
 
 
 def default_workers() -> int:
@@ -185,7 +211,9 @@ class LocalDispatcher:
             initargs=(str(self.data_dir), self.prefix, progress_queue),
         )
         try:
-            for message in messages:
+            # Longest shards first (LPT): the pool's tail is then a short shard, not a
+            # long one running alone while the other workers idle.
+            for message in sorted(messages, key=estimated_cost, reverse=True):
                 pending[message.shard_id] = pool.apply_async(_run_shard, (message.to_json(),))
             while pending:
                 _drain(progress_queue, bar, wait=0.1)
