@@ -262,7 +262,10 @@ def _claim(
         store.put(key, claim.to_json().encode(), if_absent=True)
         return claim, True
     except PreconditionFailed:
-        existing = Submission.from_json(store.get(key), limits=limits)
+        try:
+            existing = Submission.from_json(store.get(key), limits=limits)
+        except (ValueError, KeyError, TypeError) as error:
+            raise StorageError(key, f"unreadable submission record: {error}") from error
     if existing.request_fingerprint != claim.request_fingerprint:
         raise RunConflict(
             request.run_id,

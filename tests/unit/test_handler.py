@@ -414,3 +414,11 @@ def test_sqs_with_broken_configuration_fails_every_record():
 
     answer = handle(sqs_event(["{}", "{}"], ids=["a", "b"]), services=lambda: services_from_env({}))
     assert answer == {"batchItemFailures": [{"itemIdentifier": "a"}, {"itemIdentifier": "b"}]}
+
+
+def test_a_corrupt_submission_record_is_a_502_not_a_crash(world):
+    store, queue, services = world
+    store.put(keys.submission_key("api-run"), b"{not json")
+    status, answer = decoded(handle(api_post(1, request()), services=services))
+    assert status == 502 and answer["error"] == "storage_error"
+    assert "unreadable submission record" in answer["message"] and queue.calls == 0
