@@ -182,7 +182,11 @@ def read_dispatch_ledger(
         body = store.get(dispatch_ledger_key(run_id, prefix=prefix))
     except ObjectNotFound:
         return set()
-    return set(json.loads(body)["dispatched_shards"])
+    try:
+        return {int(shard) for shard in json.loads(body)["dispatched_shards"]}
+    except (ValueError, KeyError, TypeError) as error:
+        key = dispatch_ledger_key(run_id, prefix=prefix)
+        raise StorageError(key, f"unreadable dispatch ledger: {error}") from error
 
 
 def _write_dispatch_ledger(
