@@ -35,6 +35,7 @@ __all__ = [
     "ShardPlan",
     "ShardRange",
     "compute_shard_plan",
+    "contiguous_shards",
     "point_index",
     "point_seed",
     "point_values",
@@ -134,21 +135,25 @@ def compute_shard_plan(request: SweepRequest, limits: Limits = DEFAULT_LIMITS) -
         source = "max_shards" if cap == request.max_shards else "the deployment's limit"
         raise PlanTooLarge(field, f"{why}, more than {source} {cap}")
 
+    return ShardPlan(
+        total_points=total,
+        shard_count=count,
+        shard_strategy=strategy,
+        max_shards=cap,
+        shards=contiguous_shards(total, count),
+    )
+
+
+def contiguous_shards(total: int, count: int) -> tuple[ShardRange, ...]:
+    """``count`` contiguous ranges over ``[0, total)``; the first ``total % count`` get one more."""
     base, extra = divmod(total, count)
-    shards = tuple(
+    return tuple(
         ShardRange(
             shard_id=shard_id,
             start_index=shard_id * base + min(shard_id, extra),
             end_index_exclusive=(shard_id + 1) * base + min(shard_id + 1, extra),
         )
         for shard_id in range(count)
-    )
-    return ShardPlan(
-        total_points=total,
-        shard_count=count,
-        shard_strategy=strategy,
-        max_shards=cap,
-        shards=shards,
     )
 
 

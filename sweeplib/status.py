@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sweeplib.contracts import STATUS_FAILURE, STATUS_SUCCESS
 from sweeplib.errors import ObjectNotFound, StorageError
 from sweeplib.orchestration import load_submission
-from sweeplib.planning import compute_shard_plan
+from sweeplib.planning import compute_shard_plan, contiguous_shards
 from sweeplib.storage import keys
 from sweeplib.storage.parquet import decode_table
 from sweeplib.storage.store import ObjectStore
@@ -161,5 +161,4 @@ def _plan_from_run_context(
     key = keys.run_context_key(run_dates[-1], run_id, prefix=prefix)
     row = decode_table(store.get(key), key=key).to_pylist()[0]
     total, count = int(row["total_points"]), int(row["shard_count"])
-    base, extra = divmod(total, count)
-    return {shard: base + (1 if shard < extra else 0) for shard in range(count)}, total
+    return {shard.shard_id: shard.size for shard in contiguous_shards(total, count)}, total
