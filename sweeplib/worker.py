@@ -26,7 +26,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sweeplib.contracts import (
     STATUS_FAILURE,
@@ -45,7 +44,7 @@ from sweeplib.errors import (
     ShardFailed,
     StorageError,
 )
-from sweeplib.experiments import run_point
+from sweeplib.experiments import PointRun, run_point
 from sweeplib.planning import point_seed, point_values
 from sweeplib.sim import ScenarioError
 from sweeplib.storage import keys
@@ -242,17 +241,18 @@ def _run_and_commit(
 
 
 def _write_point(
-    message: ShardMessage, store: ObjectStore, prefix: str, index: int, point: Any
+    message: ShardMessage, store: ObjectStore, prefix: str, index: int, point: PointRun
 ) -> str:
     """Write one point's four objects; returns its shard_metrics key."""
     result = point.result
     run_id, run_date, shard_id = message.run_id, message.run_date, message.shard_id
-    parameters = EffectiveParametersRecord.from_parameters(
+    parameters = EffectiveParametersRecord(
         run_id=run_id,
         shard_id=shard_id,
         point_index=index,
         status=STATUS_SUCCESS,
-        parameters=point.document,
+        parameter_fingerprint=point.parameter_fingerprint,
+        effective_parameters_json=point.document_json,
     )
     check_table(result.trip_data, TRIP_DATA_SCHEMA)
     check_table(result.snapshot_counts, SNAPSHOT_COUNTS_SCHEMA)
