@@ -86,3 +86,13 @@ def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
                 v.rjust(w) if n else v.ljust(w) for v, w, n in zip(r, widths, numeric, strict=True)
             )
         )
+
+
+def add_aws_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--region`` and ``--profile`` (shared with ``sweep status --bucket``)."""
+    parser.add_argument(
+        "--region", metavar="REGION", help="AWS region (default: from the profile/environment)"
+    )
+    parser.add_argument(
+        "--profile", metavar="NAME", help="AWS profile for credentials (default: the usual chain)"
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 
+from sweeplib.cli._common import add_aws_options
 from sweeplib.query.bootstrap import BootstrapFailed, StatementResult, apply_ddl, ddl_statements
 from sweeplib.storage import keys
 
@@ -31,8 +32,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--projection-start-date", default="2026-01-01", help="first run_date to project"
     )
     parser.add_argument("--max-shards", type=int, default=1_000, help="the deployment's MAX_SHARDS")
-    parser.add_argument("--region", help="AWS region")
-    parser.add_argument("--profile", help="AWS profile")
+    add_aws_options(parser)
     parser.add_argument("--print", action="store_true", help="print the SQL, run nothing")
     parser.set_defaults(handler=run)
 

@@ -13,8 +13,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from sweeplib.cli._common import DEFAULT_DATA_DIR
-from sweeplib.cli.submit import add_aws_options
+from sweeplib.cli._common import DEFAULT_DATA_DIR, add_aws_options
 from sweeplib.errors import InvalidRequest
 from sweeplib.status import RunStatus, run_status
 from sweeplib.storage import LocalObjectStore, keys

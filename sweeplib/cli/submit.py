@@ -14,23 +14,13 @@ import json
 import sys
 from typing import Any
 
-from sweeplib.cli._common import read_request
+from sweeplib.cli._common import add_aws_options, read_request
 from sweeplib.contracts import parse_sweep_request_json
 
-__all__ = ["EXIT_INCOMPLETE", "add_aws_options", "register", "run"]
+__all__ = ["EXIT_INCOMPLETE", "register", "run"]
 
 #: Exit status when the run was accepted but some shards could not be enqueued.
 EXIT_INCOMPLETE = 1
-
-
-def add_aws_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
-    """``--region`` and ``--profile`` (shared with ``sweep status --bucket``)."""
-    parser.add_argument(
-        "--region", metavar="REGION", help="AWS region (default: from the profile/environment)"
-    )
-    parser.add_argument(
-        "--profile", metavar="NAME", help="AWS profile for credentials (default: the usual chain)"
-    )
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
