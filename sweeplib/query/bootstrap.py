@@ -1,28 +1,26 @@
-"""Create the Athena database and the six tables from the shipped DDL files.
+"""Create the Athena database and the six tables: render the DDL, run it in Athena.
 
-The DDL (``sweeplib/query/sql/ddl/NN_*.sql``) is Athena SQL with a few deployment
-placeholders — ``${bucket}``, ``${prefix}``, ``${projection_start_date}``,
-``${max_shard_id}`` — rendered here; Athena's own ``${run_date}``-style placeholders in
-``storage.location.template`` are left alone. Statements run in file order; the first
-one that does not succeed stops the bootstrap with its query execution id and reason.
+The statements are rendered from the dataset registry by :mod:`sweeplib.query.ddl`
+(partition projection, ADR 0006; rendered rather than written, ADR 0007) for one
+deployment's bucket, prefix, projection start date and shard cap; Athena's own
+``${run_date}``-style placeholders in ``storage.location.template`` are left for Athena.
+Statements run in order; the first one that does not succeed stops the bootstrap with
+its query execution id and reason.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import string
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 from sweeplib.errors import ConfigurationError, QueryError
+from sweeplib.query.ddl import render_ddl
 from sweeplib.storage import keys
 
 __all__ = ["BootstrapFailed", "StatementResult", "apply_ddl", "ddl_statements"]
-
-_DEPLOYMENT_PLACEHOLDERS = ("bucket", "prefix", "projection_start_date", "max_shard_id")
 
 
 class BootstrapFailed(QueryError):
@@ -42,12 +40,6 @@ class StatementResult:
     state: str
 
 
-def _ddl_files() -> list[tuple[str, str]]:
-    folder = resources.files("sweeplib.query") / "sql" / "ddl"
-    names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".sql"))
-    return [(name, (folder / name).read_text()) for name in names]
-
-
 def ddl_statements(
     *,
     bucket: str,
@@ -55,12 +47,31 @@ def ddl_statements(
     projection_start_date: str = "2026-01-01",
     max_shards: int = 1_000,
 ) -> list[tuple[str, str]]:
-    """The rendered DDL statements, ``(file name, SQL)``, in the order to run them.
+    """The DDL statements for one deployment, ``(name, SQL)``, in the order to run them.
+
+    Parameters
+    ----------
+    bucket
+        The results bucket.
+    prefix
+        The results prefix (surrounding slashes are dropped).
+    projection_start_date
+        First ``run_date`` the tables project, ``YYYY-MM-DD``.
+    max_shards
+        The deployment's ``MAX_SHARDS``: shard ids are projected over ``0..max_shards-1``.
+
+    Returns
+    -------
+    list of (str, str)
+        ``("00_database.sql", …)``, then ``("01_sweep_shard_outcomes.sql", …)`` … one
+        per dataset (see :func:`sweeplib.query.ddl.render_ddl`).
 
     Raises
     ------
     ConfigurationError
-        A bad bucket, prefix, date or shard cap.
+        A bad bucket, date or shard cap.
+    InvalidRequest
+        A bad prefix (see :func:`sweeplib.storage.keys.normalize_prefix`).
     """
     if not bucket or "/" in bucket:
         raise ConfigurationError("bucket", f"must be an S3 bucket name, got {bucket!r}")
@@ -72,13 +83,12 @@ def ddl_statements(
         ) from None
     if max_shards < 1:
         raise ConfigurationError("max_shards", f"must be >= 1, got {max_shards}")
-    values = {
-        "bucket": bucket,
-        "prefix": keys.normalize_prefix(prefix),
-        "projection_start_date": projection_start_date,
-        "max_shard_id": str(max_shards - 1),
-    }
-    return [(name, string.Template(text).safe_substitute(values)) for name, text in _ddl_files()]
+    return render_ddl(
+        bucket=bucket,
+        prefix=keys.normalize_prefix(prefix),
+        projection_start_date=projection_start_date,
+        max_shards=max_shards,
+    )
 
 
 def apply_ddl(
