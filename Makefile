@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 CHECKOV_VENV ?= .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: help venv test lint format demo bench bench-kernel bench-sweep bench-submit package lock-lambda checkov deploy destroy kernel report strip-notebooks clean
+.PHONY: help venv test lint format demo bench bench-kernel bench-sweep bench-submit package lock-lambda checkov render-terraform deploy destroy kernel report strip-notebooks clean
 
 help:
 	@echo "make demo          set up, run an 8-point sweep locally, query it with Athena SQL"
@@ -20,6 +20,7 @@ help:
 	@echo "make strip-notebooks  strip outputs from notebooks/*.ipynb before committing"
 	@echo "make package       build dist/sweep-lambda.zip for the Lambda (Python 3.12)"
 	@echo "make deploy        package + terraform apply (docs/deploy.md); make destroy"
+	@echo "make render-terraform  render infra/terraform/athena_tables.json from the dataset registry"
 	@echo "make bench         bench-kernel + bench-sweep + bench-submit"
 	@echo "make bench-kernel  kernel throughput benchmark (events/s, medians)"
 	@echo "make bench-sweep   local sweep: parallel efficiency, time outside the kernel"
@@ -66,6 +67,13 @@ strip-notebooks: $(STAMP)
 LAMBDA_ARCH ?= x86_64
 LAMBDA_ZIP ?= dist/sweep-lambda.zip
 TF_DIR ?= infra/terraform
+
+# The Glue tables' columns, partition keys and statuses, rendered from the dataset
+# registry (ADR 0007); a unit test fails while the committed file is stale.
+render-terraform: $(STAMP)
+	$(BIN)/python -m sweeplib.query.ddl --terraform > $(TF_DIR)/athena_tables.json.tmp \
+		|| { rm -f $(TF_DIR)/athena_tables.json.tmp; exit 1; }
+	mv $(TF_DIR)/athena_tables.json.tmp $(TF_DIR)/athena_tables.json
 
 package: $(STAMP)
 	$(BIN)/python -m lambda_pkg build --arch $(LAMBDA_ARCH) --output $(LAMBDA_ZIP)

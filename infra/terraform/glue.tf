@@ -1,10 +1,18 @@
 # The Athena tables over the six datasets (DESIGN §3.4): database ride_sim_analytics,
-# tables sweep_<dataset>, columns and partition keys exactly those of
-# sweeplib.storage.schemas (tests/unit/test_terraform.py keeps them equal), Parquet with
-# the Hive layout `{prefix}/dataset=<name>/run_date=…/<partition>=…/part-0.parquet`.
+# tables sweep_<dataset>, Parquet with the Hive layout
+# `{prefix}/dataset=<name>/run_date=…/<partition>=…/part-0.parquet`.
+#
+# Their facts are not written here: athena_tables.json is rendered from the dataset
+# registry (sweeplib.storage.schemas) by sweeplib.query.ddl — `make render-terraform` —
+# as are the DDL statements of `sweep athena-bootstrap` (ADR 0007). It holds each table's
+# columns (name, Athena type) in file order, its partition keys (all strings) in path
+# order with their projection type, its status values and its location template.
+# tests/unit/test_terraform.py fails while the committed file differs from a fresh
+# rendering. Edit the registry and re-render; never edit the JSON by hand.
 #
 # Partition projection (ADR 0006) instead of registered partitions, so nothing has to add
-# partitions when a shard lands:
+# partitions when a shard lands. Each key is projected by its role (the key names differ
+# per dataset; the renderer maps name → projection type):
 # * run_date: a date projection from var.projection_start_date to NOW, daily;
 # * the run id column: `injected`. Run ids are free-form and cannot be enumerated, so
 #   every query MUST filter it with literal equality or IN (`run_id_partition = 'r1'`);
@@ -19,165 +27,40 @@
 #   the run's plan) and should pin the shards too.
 
 locals {
-  glue_database = "ride_sim_analytics"
+  athena        = jsondecode(file("${path.module}/athena_tables.json"))
+  glue_database = local.athena.database
+  athena_tables = local.athena.tables
   # The bucket's name, not the module's output: known at plan time, so `terraform plan`
   # shows the tables' full parameters (the depends_on below keeps the ordering).
   data_location = "s3://${local.results_bucket_name}/${var.results_prefix}"
 
-  # Column lists in file order (name, Athena type); partition keys in path order.
-  per_point_partitions = ["run_date", "run_id", "status", "shard_id", "point_index"]
-
-  athena_tables = {
-    sweep_shard_outcomes = {
-      dataset = "shard_outcomes"
-      columns = [
-        ["run_id", "string"],
-        ["shard_id", "bigint"],
-        ["status", "string"],
-        ["start_index", "bigint"],
-        ["end_index_exclusive", "bigint"],
-        ["event_time", "string"],
-        ["record_schema", "string"],
-        ["result_key", "string"],
-        ["points_processed", "bigint"],
-        ["format", "string"],
-        ["error_code", "string"],
-        ["error_message", "string"],
-      ]
-      partition_keys = ["run_date", "run_id_partition", "status_partition", "shard_id_partition"]
-      statuses       = "success,failure"
-    }
-    sweep_run_context = {
-      dataset = "run_context"
-      columns = [
-        ["run_id", "string"],
-        ["request_source", "string"],
-        ["record_schema", "string"],
-        ["request_fingerprint", "string"],
-        ["config_fingerprint", "string"],
-        ["total_points", "bigint"],
-        ["shard_count", "bigint"],
-        ["shard_strategy", "string"],
-        ["max_shards", "bigint"],
-      ]
-      partition_keys = ["run_date", "run_id_partition", "status_partition"]
-      statuses       = "accepted"
-    }
-    sweep_effective_parameters = {
-      dataset = "effective_parameters"
-      columns = [
-        ["run_id", "string"],
-        ["shard_id", "bigint"],
-        ["point_index", "bigint"],
-        ["status", "string"],
-        ["record_schema", "string"],
-        ["parameter_fingerprint", "string"],
-        ["effective_parameters_json", "string"],
-      ]
-      partition_keys = ["run_date", "run_id_partition", "status_partition", "shard_id_partition", "point_index_partition"]
-      statuses       = "success,failure"
-    }
-    sweep_shard_metrics = {
-      dataset = "shard_metrics"
-      columns = [
-        ["total_riders", "bigint"],
-        ["completed_riders", "bigint"],
-        ["abandoned_quote_riders", "bigint"],
-        ["cancelled_riders", "bigint"],
-        ["conversion_rate", "double"],
-        ["platform_revenue", "double"],
-        ["driver_payouts", "double"],
-        ["total_fares_collected", "double"],
-        ["avg_time_to_match_ms", "double"],
-        ["median_time_to_match_ms", "double"],
-        ["p90_time_to_match_ms", "double"],
-        ["avg_time_to_pickup_ms", "double"],
-        ["median_time_to_pickup_ms", "double"],
-        ["p90_time_to_pickup_ms", "double"],
-        ["completed_trips", "bigint"],
-        ["riders_abandoned_price", "bigint"],
-        ["riders_abandoned_eta", "bigint"],
-        ["riders_abandoned_stochastic", "bigint"],
-      ]
-      partition_keys = local.per_point_partitions
-      statuses       = "success,failure"
-    }
-    sweep_trip_data = {
-      dataset = "trip_data"
-      columns = [
-        ["trip_entity", "bigint"],
-        ["rider_entity", "bigint"],
-        ["driver_entity", "bigint"],
-        ["state", "tinyint"],
-        ["pickup_cell", "bigint"],
-        ["dropoff_cell", "bigint"],
-        ["pickup_distance_km_at_accept", "double"],
-        ["requested_at", "bigint"],
-        ["matched_at", "bigint"],
-        ["pickup_at", "bigint"],
-        ["dropoff_at", "bigint"],
-        ["cancelled_at", "bigint"],
-      ]
-      partition_keys = local.per_point_partitions
-      statuses       = "success,failure"
-    }
-    sweep_snapshot_counts = {
-      dataset = "snapshot_counts"
-      columns = [
-        ["timestamp_ms", "bigint"],
-        ["riders_browsing", "bigint"],
-        ["riders_waiting", "bigint"],
-        ["riders_in_transit", "bigint"],
-        ["riders_completed", "bigint"],
-        ["riders_cancelled", "bigint"],
-        ["drivers_idle", "bigint"],
-        ["drivers_evaluating", "bigint"],
-        ["drivers_en_route", "bigint"],
-        ["drivers_on_trip", "bigint"],
-        ["drivers_off_duty", "bigint"],
-        ["trips_en_route", "bigint"],
-        ["trips_on_trip", "bigint"],
-        ["trips_completed", "bigint"],
-        ["trips_cancelled", "bigint"],
-      ]
-      partition_keys = local.per_point_partitions
-      statuses       = "success,failure"
-    }
-  }
-
   # Where a partition's objects are, relative to the prefix: the keys of
-  # sweeplib.storage.keys with Athena's ${column} placeholders.
+  # sweeplib.storage.keys with Athena's ${column} placeholders (rendered).
   location_templates = {
-    for table, spec in local.athena_tables : table => join("/", concat(
-      ["dataset=${spec.dataset}"],
-      [for key in spec.partition_keys : "${key}=$${${key}}"],
-    ))
+    for table, spec in local.athena_tables : table => spec.location_template
   }
 
-  # Projection of each partition key, by its role (the key names differ per dataset).
+  # Each partition key's projection type (rendered), with this deployment's variables.
   projections = {
     for table, spec in local.athena_tables : table => merge([
       for key in spec.partition_keys : (
-        key == "run_date" ? {
+        spec.projections[key] == "date" ? {
           "projection.${key}.type"          = "date"
           "projection.${key}.format"        = "yyyy-MM-dd"
           "projection.${key}.range"         = "${var.projection_start_date},NOW"
           "projection.${key}.interval"      = "1"
           "projection.${key}.interval.unit" = "DAYS"
         } :
-        startswith(key, "run_id") ? {
-          "projection.${key}.type" = "injected"
-        } :
-        startswith(key, "status") ? {
+        spec.projections[key] == "enum" ? {
           "projection.${key}.type"   = "enum"
-          "projection.${key}.values" = spec.statuses
+          "projection.${key}.values" = join(",", spec.statuses)
         } :
-        startswith(key, "shard_id") ? {
+        spec.projections[key] == "integer" ? {
           "projection.${key}.type"  = "integer"
           "projection.${key}.range" = "0,${var.max_shards - 1}"
         } :
         {
-          "projection.${key}.type" = "injected"
+          "projection.${key}.type" = spec.projections[key] # injected
         }
       )
     ]...)
@@ -194,7 +77,7 @@ resource "aws_glue_catalog_table" "datasets" {
 
   name          = each.key
   database_name = aws_glue_catalog_database.analytics.name
-  description   = "sweeplib dataset ${each.value.dataset} (schema v1)"
+  description   = "sweeplib dataset ${each.value.dataset} (schema ${local.athena.schema_version})"
   table_type    = "EXTERNAL_TABLE"
 
   parameters = merge(local.projections[each.key], {
@@ -220,8 +103,8 @@ resource "aws_glue_catalog_table" "datasets" {
     dynamic "columns" {
       for_each = each.value.columns
       content {
-        name = columns.value[0]
-        type = columns.value[1]
+        name = columns.value.name
+        type = columns.value.type
       }
     }
   }

@@ -3,7 +3,8 @@
 Three layers, none of which touches AWS:
 
 * the HCL parsed with python-hcl2 (always): queue/DLQ/ESM settings, IAM, bucket
-  controls, the Glue tables against ``sweeplib.storage.schemas``, the dispatch toggle;
+  controls, the dispatch toggle; the Glue tables' facts (``athena_tables.json``, rendered
+  by ``sweeplib.query.ddl``) against ``sweeplib.storage.schemas`` and a fresh rendering;
 * ``terraform validate`` / ``fmt`` / ``console`` with the AWS provider from a local plugin
   folder (``$TF_PLUGIN_DIR``, default ``/opt/tf-plugins``): evaluates the computed
   locals (partition projection, location templates, the function's environment);
@@ -19,6 +20,7 @@ appears is API Gateway's resource-based permission on the alias, scoped by sourc
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -30,6 +32,7 @@ from typing import Any
 import hcl2
 import pytest
 
+from sweeplib.query import ddl
 from sweeplib.storage import keys
 from sweeplib.storage.schemas import ATHENA_DATABASE, DATASET_SPECS
 
@@ -37,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TF = ROOT / "infra" / "terraform"
 MODULE = TF / "modules" / "secure_bucket"
 CHECKOV_CONFIG = ROOT / "infra" / ".checkov.yaml"
+ATHENA_TABLES_FILE = ROOT / ddl.TERRAFORM_FILE
 MAX_LAMBDA_TIMEOUT = 900
 
 
@@ -85,6 +89,8 @@ def _merge(folder: Path) -> dict[str, Any]:
 
 STACK = _merge(TF)
 BUCKET_MODULE = _merge(MODULE)
+# The Glue tables' facts as glue.tf reads them (jsondecode of the committed file).
+ATHENA = json.loads(ATHENA_TABLES_FILE.read_text())
 
 
 def resource(type_: str, name: str, stack: dict[str, Any] = STACK) -> dict[str, Any]:
@@ -368,19 +374,51 @@ def test_the_bucket_module_encrypts_versions_and_expires_what_it_should():
 # -- Glue and Athena ----------------------------------------------------------------------
 
 
+def test_the_glue_tables_come_from_the_rendered_file():
+    local = STACK["locals"]
+    assert local["athena"] == '${jsondecode(file("${path.module}/athena_tables.json"))}'
+    assert ATHENA_TABLES_FILE.parent == TF
+    assert local["glue_database"] == "${local.athena.database}"
+    assert local["athena_tables"] == "${local.athena.tables}"
+    assert "for table, spec in local.athena_tables" in local["location_templates"]
+    assert "spec.location_template" in local["location_templates"]
+    code = re.sub(r"(^|\s)(#|//).*$", "", (TF / "glue.tf").read_text(), flags=re.M)
+    # glue.tf itself names no column, partition key or status value
+    for spec in DATASET_SPECS.values():
+        for column in (*(name for name, _ in spec.athena_columns), *spec.partition_columns):
+            assert f'"{column}"' not in code, column
+    assert '"success,failure"' not in code and '"accepted"' not in code
+
+
+def test_the_rendered_glue_tables_are_committed_fresh():
+    committed = ATHENA_TABLES_FILE.read_text()
+    fresh = ddl.render_terraform_json()
+    diff = "".join(
+        difflib.unified_diff(
+            committed.splitlines(keepends=True),
+            fresh.splitlines(keepends=True),
+            f"{ddl.TERRAFORM_FILE} (committed)",
+            f"{ddl.TERRAFORM_FILE} (rendered from the registry)",
+        )
+    )
+    assert committed == fresh, (
+        f"{ddl.TERRAFORM_FILE} is stale; regenerate it with `make render-terraform` "
+        f"(python -m sweeplib.query.ddl --terraform > {ddl.TERRAFORM_FILE}):\n{diff}"
+    )
+
+
 def test_the_glue_tables_match_the_dataset_schemas():
-    tables = STACK["locals"]["athena_tables"]
-    per_point = STACK["locals"]["per_point_partitions"]
-    assert set(tables) == {spec.table_name for spec in DATASET_SPECS.values()}
-    assert STACK["locals"]["glue_database"] == ATHENA_DATABASE
+    tables = ATHENA["tables"]
+    assert list(tables) == [spec.table_name for spec in DATASET_SPECS.values()]
+    assert ATHENA["database"] == ATHENA_DATABASE
     for spec in DATASET_SPECS.values():
         table = tables[spec.table_name]
         assert table["dataset"] == spec.name
-        assert [tuple(c) for c in table["columns"]] == list(spec.athena_columns), spec.name
-        partition_keys = table["partition_keys"]
-        if partition_keys == "${local.per_point_partitions}":
-            partition_keys = per_point
-        assert tuple(partition_keys) == spec.partition_columns, spec.name
+        assert [(c["name"], c["type"]) for c in table["columns"]] == list(spec.athena_columns)
+        assert tuple(table["partition_keys"]) == spec.partition_columns, spec.name
+        assert list(table["projections"]) == list(spec.partition_columns), spec.name
+        statuses = ["accepted"] if spec.name == "run_context" else ["success", "failure"]
+        assert table["statuses"] == statuses, spec.name
 
 
 def test_every_glue_table_projects_its_partitions_from_string_keys():
@@ -391,12 +429,24 @@ def test_every_glue_table_projects_its_partitions_from_string_keys():
     assert '"storage.location.template"' in parameters
     assert "local.projections[each.key]" in parameters
     partition_keys = table["dynamic"][0]["partition_keys"]
+    assert ref(partition_keys["for_each"]) == "each.value.partition_keys"
     assert partition_keys["content"][0]["type"] == "string"  # DESIGN §3.4
     storage = table["storage_descriptor"][0]
     assert storage["ser_de_info"][0]["serialization_library"].endswith("ParquetHiveSerDe")
+    columns = storage["dynamic"][0]["columns"]
+    assert ref(columns["for_each"]) == "each.value.columns"
+    assert columns["content"][0] == {
+        "name": "${columns.value.name}",
+        "type": "${columns.value.type}",
+    }
     projections = STACK["locals"]["projections"]
-    for kind in ('"date"', '"injected"', '"enum"', '"integer"'):
-        assert kind in projections
+    assert "for key in spec.partition_keys" in projections
+    for kind in ('"date"', '"enum"', '"integer"'):
+        assert f"spec.projections[key] == {kind}" in projections
+    # any other type is written as is: the renderer's only other type is `injected`
+    assert '{"projection.${key}.type" = spec.projections[key]}' in projections
+    rendered = {kind for t in ATHENA["tables"].values() for kind in t["projections"].values()}
+    assert rendered == {"date", "injected", "enum", "integer"}
 
 
 def test_the_athena_workgroup_enforces_its_result_location():
@@ -456,7 +506,9 @@ def _evaluate(folder: Path, expression: str) -> Any:
 def evaluated(terraform_dir) -> dict[str, Any]:
     """The computed locals, evaluated by terraform itself (one console call)."""
     return _evaluate(
-        terraform_dir, "{projections = local.projections, templates = local.location_templates}"
+        terraform_dir,
+        "{projections = local.projections, templates = local.location_templates,"
+        " tables = local.athena_tables, database = local.glue_database}",
     )
 
 
@@ -593,12 +645,13 @@ def _rendered_ddl() -> dict[str, dict[str, Any]]:
 
 @pytest.mark.slow
 def test_the_glue_tables_are_the_athena_bootstrap_ddl(evaluated):
-    ddl = _rendered_ddl()
-    tables = STACK["locals"]["athena_tables"]
-    assert set(ddl) == set(tables)
-    for name, table in ddl.items():
-        assert table["database"] == STACK["locals"]["glue_database"]
-        assert table["columns"] == [tuple(c) for c in tables[name]["columns"]], name
+    ddl_tables = _rendered_ddl()
+    tables = evaluated["tables"]  # what terraform decoded from athena_tables.json
+    assert set(ddl_tables) == set(tables)
+    for name, table in ddl_tables.items():
+        assert table["database"] == evaluated["database"]
+        assert table["columns"] == [(c["name"], c["type"]) for c in tables[name]["columns"]], name
+        assert table["partition_keys"] == tables[name]["partition_keys"], name
         properties = table["properties"]
         projection = {k: v for k, v in properties.items() if k.startswith("projection.")}
         assert projection == {"projection.enabled": "true", **evaluated["projections"][name]}
