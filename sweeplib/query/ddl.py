@@ -196,7 +196,7 @@ def table_ddl(
     str
         The statement, ending in a newline and without a semicolon.
     """
-    base = f"s3://{bucket}/{prefix}"
+    base = f"s3://{bucket}/{prefix}" if prefix else f"s3://{bucket}"  # "" is the root
     properties = {
         "projection.enabled": "true",
         **partition_projection(

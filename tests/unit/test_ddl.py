@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -118,6 +119,19 @@ def test_location_templates_are_the_storage_keys():
         template = template.replace(f"${{{column}}}", value)
     key = keys.effective_parameters_key("2026-02-14", "r1", "failure", 3, 17, prefix="p")
     assert f"p/{template}/{keys.OBJECT_NAME}" == key
+
+
+@pytest.mark.parametrize("prefix", ["", "/", "p/q"])
+def test_locations_are_where_the_keys_put_the_objects(prefix):
+    key = keys.run_context_key("2026-02-14", "r1", prefix=prefix)
+    sql = dict(ddl_statements(bucket="b", prefix=prefix))["02_sweep_run_context.sql"]
+    location = re.search(r"^LOCATION 's3://b/(.*)'$", sql, re.M)[1]
+    template = re.search(r"'storage.location.template' = 's3://b/(.*)'", sql)[1]
+    assert key.startswith(location) and "//" not in location
+    partitions = {"run_date": "2026-02-14", "run_id_partition": "r1"}
+    for column, value in {**partitions, "status_partition": "accepted"}.items():
+        template = template.replace(f"${{{column}}}", value)
+    assert f"{template}{keys.OBJECT_NAME}" == key
 
 
 def test_the_projection_uses_the_deployment_values():
