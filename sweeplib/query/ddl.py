@@ -20,8 +20,8 @@ after changing the registry::
     python -m sweeplib.query.ddl --terraform > infra/terraform/athena_tables.json
 
 (``make render-terraform``); a unit test fails while the committed file is stale.
-Everything here is pure: values in, strings out, nothing validated twice — callers pass
-a checked bucket, a normalized prefix and a ``YYYY-MM-DD`` date.
+Everything but :func:`main` is pure: values in, strings out, nothing validated twice —
+callers pass a checked bucket, a normalized prefix and a ``YYYY-MM-DD`` date.
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ def table_ddl(
     bucket
         The results bucket (a checked S3 bucket name).
     prefix
-        The base prefix, normalized (no surrounding slashes).
+        The base prefix, normalized (no surrounding slashes); ``""`` is the bucket root.
     projection_start_date
         First ``run_date`` projected, ``YYYY-MM-DD``.
     max_shards
