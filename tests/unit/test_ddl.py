@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from sweeplib.cli import main as sweep
-from sweeplib.errors import InvalidRequest
+from sweeplib.errors import StorageError
 from sweeplib.query import ddl
 from sweeplib.query.bootstrap import ddl_statements
 from sweeplib.storage import keys
@@ -91,47 +91,56 @@ def test_a_partition_column_without_a_role_is_refused():
         ddl.projection_type("design_point_partition")
 
 
-def test_status_values_are_the_ones_the_keys_accept():
-    run_context = keys.parse_key(keys.run_context_key("2026-02-14", "r1"))
-    assert ddl.statuses(dataset_spec("run_context")) == (run_context.status,)
-    for name in DATASET_SPECS:
-        if name == "run_context":
-            continue
-        values = ddl.statuses(dataset_spec(name))
-        assert values == ("success", "failure"), name
-        for status in values:  # the key builders accept each value
-            keys.run_prefix(name, "2026-02-14", "r1", status=status)
-    with pytest.raises(InvalidRequest, match="status"):
-        keys.run_prefix("shard_metrics", "2026-02-14", "r1", status="accepted")
+VALUES = {"run_date": "2026-02-14", "run_id": "r1", "shard_id": 3, "point_index": 17}
 
 
-def test_location_templates_are_the_storage_keys():
-    spec = dataset_spec("effective_parameters")
-    template = ddl.location_template(spec)
-    values = {
-        "run_date": "2026-02-14",
-        "run_id_partition": "r1",
-        "status_partition": "failure",
-        "shard_id_partition": "3",
-        "point_index_partition": "17",
-    }
-    for column, value in values.items():
-        template = template.replace(f"${{{column}}}", value)
-    key = keys.effective_parameters_key("2026-02-14", "r1", "failure", 3, 17, prefix="p")
-    assert f"p/{template}/{keys.OBJECT_NAME}" == key
+def fill(template: str, spec, **values) -> str:
+    """A location template with its placeholders filled, by role, from ``values``."""
+    for column in spec.partition_columns:
+        template = template.replace(
+            f"${{{column}}}", str(values[column.removesuffix("_partition")])
+        )
+    return template
+
+
+def object_key(spec, prefix: str, status: str) -> str:
+    """The key of one object, built from the rendered location template."""
+    partitions = fill(ddl.location_template(spec), spec, **VALUES, status=status)
+    return "/".join(part for part in (prefix, partitions, keys.OBJECT_NAME) if part)
+
+
+@pytest.mark.parametrize("name", list(DATASET_SPECS))
+def test_location_templates_are_the_storage_keys(name):
+    spec = dataset_spec(name)
+    for status in ddl.statuses(spec):
+        parsed = keys.parse_key(object_key(spec, "p/q", status))  # the keys' own parser
+        assert (parsed.prefix, parsed.dataset, parsed.status) == ("p/q", name, status)
+        assert (parsed.run_date, parsed.run_id) == ("2026-02-14", "r1")
+        roles = {column.removesuffix("_partition") for column in spec.partition_columns}
+        assert parsed.shard_id == (3 if "shard_id" in roles else None)
+        assert parsed.point_index == (17 if "point_index" in roles else None)
+
+
+@pytest.mark.parametrize("name", list(DATASET_SPECS))
+def test_status_values_are_the_ones_the_keys_accept(name):
+    spec = dataset_spec(name)
+    expected = ("accepted",) if name == "run_context" else ("success", "failure")
+    assert ddl.statuses(spec) == expected
+    for status in {"accepted", "success", "failure"} - set(expected):
+        with pytest.raises(StorageError, match="status"):
+            keys.parse_key(object_key(spec, "p", status))
 
 
 @pytest.mark.parametrize("prefix", ["", "/", "p/q"])
 def test_locations_are_where_the_keys_put_the_objects(prefix):
-    key = keys.run_context_key("2026-02-14", "r1", prefix=prefix)
+    spec = dataset_spec("run_context")
     sql = dict(ddl_statements(bucket="b", prefix=prefix))["02_sweep_run_context.sql"]
     location = re.search(r"^LOCATION 's3://b/(.*)'$", sql, re.M)[1]
     template = re.search(r"'storage.location.template' = 's3://b/(.*)'", sql)[1]
-    assert key.startswith(location) and "//" not in location
-    partitions = {"run_date": "2026-02-14", "run_id_partition": "r1"}
-    for column, value in {**partitions, "status_partition": "accepted"}.items():
-        template = template.replace(f"${{{column}}}", value)
-    assert f"{template}{keys.OBJECT_NAME}" == key
+    key = fill(template, spec, **VALUES, status="accepted") + keys.OBJECT_NAME
+    assert keys.parse_key(key).prefix == keys.normalize_prefix(prefix)
+    assert key.startswith(location)
+    assert "//" not in key and not key.startswith("/")
 
 
 def test_the_projection_uses_the_deployment_values():
