@@ -1,0 +1,168 @@
+"""The API's wire format, both ways: errors ↔ response documents, the 202 and route names.
+
+The Lambda handler turns what the library raises into ``(status, document)`` with
+:func:`error_response`; the client turns an answer back into the same error with
+:func:`error_from_response`. Error documents carry structured fields, so nothing is
+parsed out of prose::
+
+    {"error": "validation_error", "code": "invalid_request",
+     "message": "dimensions.num_riders[2]: must be an unsigned integer, got string '2'",
+     "field": "dimensions.num_riders[2]", "reason": "must be an unsigned integer, …"}
+
+``error`` is the broad kind (DESIGN §3.5: ``validation_error`` for every 400), ``code``
+the stable name of the error class (:attr:`sweeplib.errors.SweepError.code`), and the
+other fields are the error's identifiers. HTTP statuses are chosen here and nowhere else.
+
+Pure: no I/O, no AWS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from sweeplib.errors import (
+    ApiError,
+    ConfigurationError,
+    InvalidRequest,
+    ObjectNotFound,
+    PlanTooLarge,
+    RunConflict,
+    ScenarioError,
+    StorageError,
+    SubmitIncomplete,
+    SweepError,
+)
+
+__all__ = [
+    "REPLAY_HEADER",
+    "ROUTE",
+    "STATUS_ROUTE",
+    "ErrorResponse",
+    "error_from_response",
+    "error_response",
+    "problem",
+]
+
+#: The API's resource: ``POST /sweep-run`` submits, ``GET /sweep-run/{run_id}`` reads status.
+ROUTE: Final = "/sweep-run"
+STATUS_ROUTE: Final = "/sweep-run/{run_id}"
+#: Response header set on a replayed submission (same run id, same request).
+REPLAY_HEADER: Final = "X-Sweep-Replay"
+
+
+@dataclass(frozen=True)
+class ErrorResponse:
+    """An error answer: HTTP status and JSON document."""
+
+    status: int
+    body: dict[str, Any]
+
+
+# (class, HTTP status, ``error``), most specific first: the first match wins.
+_STATUSES: Final[tuple[tuple[type[SweepError], int, str], ...]] = (
+    (InvalidRequest, 400, "validation_error"),
+    (RunConflict, 409, "run_conflict"),
+    (ConfigurationError, 500, "configuration_error"),
+    (ObjectNotFound, 404, "not_found"),
+    (StorageError, 502, "storage_error"),
+)
+
+
+def problem(status: int, error: str, message: str, **fields: Any) -> ErrorResponse:
+    """An error answer the handler makes itself (unknown route, wrong method…)."""
+    return ErrorResponse(status, {"error": error, "message": message, "code": error, **fields})
+
+
+def error_response(error: SweepError) -> ErrorResponse:
+    """The answer for an error the library raised: status, ``error``, ``code``, fields.
+
+    Anything not listed (a bug) is a 500 ``internal_error``.
+    """
+    status, kind = next(
+        ((s, k) for cls, s, k in _STATUSES if isinstance(error, cls)), (500, "internal_error")
+    )
+    return ErrorResponse(
+        status, {"error": kind, "message": str(error), "code": error.code, **_fields(error)}
+    )
+
+
+def _fields(error: SweepError) -> dict[str, Any]:
+    if isinstance(error, InvalidRequest):
+        return {"field": error.field, "reason": error.reason}
+    if isinstance(error, RunConflict):
+        return {"run_id": error.run_id, "reason": error.reason}
+    if isinstance(error, StorageError):
+        return {"key": error.key, "reason": error.reason}
+    if isinstance(error, ConfigurationError):
+        return {"name": error.name, "reason": error.reason}
+    return {}
+
+
+# Errors a client rebuilds from their code and fields.
+_REBUILT: Final[Mapping[str, type[InvalidRequest]]] = {
+    InvalidRequest.code: InvalidRequest,
+    PlanTooLarge.code: PlanTooLarge,
+    ScenarioError.code: ScenarioError,
+}
+
+
+def _text(document: Mapping[str, Any], name: str) -> str | None:
+    value = document.get(name)
+    return value if isinstance(value, str) else None
+
+
+def _shard_ids(value: Any) -> tuple[int, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(v for v in value if isinstance(v, int) and not isinstance(v, bool))
+
+
+def error_from_response(
+    method: str, url: str, status: int, document: Mapping[str, Any] | None, message: str
+) -> SweepError:
+    """The error an answer stands for, rebuilt from its code and fields.
+
+    Parameters
+    ----------
+    method, url
+        The request (for :class:`~sweeplib.errors.ApiError`).
+    status
+        The answer's HTTP status.
+    document
+        The answer's JSON object (``None`` when it is not one, e.g. API Gateway's own
+        HTML or an empty body).
+    message
+        The answer's message (or the start of its body), for errors without fields.
+
+    Returns
+    -------
+    SweepError
+        ``InvalidRequest``/``PlanTooLarge`` (400), ``RunConflict`` (409),
+        ``ObjectNotFound`` (404 ``not_found`` with a key), ``SubmitIncomplete`` (503
+        ``dispatch_incomplete``), else ``ApiError`` with the status and ``error``.
+    """
+    document = document or {}
+    code = _text(document, "code")
+    field, reason = _text(document, "field"), _text(document, "reason")
+    rebuilt = _REBUILT.get(code or "")
+    if rebuilt is not None and field is not None and reason is not None:
+        return rebuilt(field, reason)
+    if status == 400:  # a 400 without fields (API Gateway's own): the whole message
+        return InvalidRequest("request", message)
+    run_id = _text(document, "run_id")
+    if code == RunConflict.code and run_id is not None and reason is not None:
+        return RunConflict(run_id, reason)
+    key = _text(document, "key")
+    if code == ObjectNotFound.code and key is not None:
+        return ObjectNotFound(key)
+    if code == SubmitIncomplete.code and run_id is not None:
+        return SubmitIncomplete(
+            url,
+            message,
+            run_id=run_id,
+            dispatched=_shard_ids(document.get("dispatched")),
+            not_dispatched=_shard_ids(document.get("not_dispatched")),
+        )
+    return ApiError(method, url, status, _text(document, "error"), message)
