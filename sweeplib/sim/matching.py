@@ -1,223 +1,244 @@
-"""Matching algorithms: Simple, CostBased, Hungarian (SIM_SPEC §5).
+"""Matching and driver decisions: TryMatch … MatchRejected (SIM_SPEC §2.8, §5, §6.6).
 
-All functions are pure: they take riders and *feasible* candidate drivers (idle
-drivers within the match radius, in idle-iteration order) and return pairs. The
-engine finds the feasible candidates with a grid-disk lookup, which is equivalent
-to the original's per-pair ``grid_distance <= radius`` test.
+Handlers and helpers take the world (:class:`~sweeplib.sim.engine.Simulation`) first.
+Here the world's idle drivers become candidates: :func:`feasible_drivers` looks up the
+rider's grid disk in the per-cell idle index (equivalent to the original's per-pair
+``grid_distance <= radius`` test), and the pure algorithms of
+:mod:`~sweeplib.sim.assignment` pick pairs. Offers go to drivers, who accept by the
+logit model of §6.6 with their per-index draw; an acceptance creates the trip.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+import math
+from collections.abc import Sequence
+from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
+from sweeplib.sim import assignment
+from sweeplib.sim.clock import (
+    EV_BATCH_MATCH_RUN,
+    EV_DRIVER_DECISION,
+    EV_MATCH_ACCEPTED,
+    EV_MATCH_REJECTED,
+    EV_MOVE_STEP,
+    EV_TRY_MATCH,
+    ONE_SEC_MS,
+)
+from sweeplib.sim.entities import (
+    DRIVER_EN_ROUTE,
+    DRIVER_EVALUATING,
+    DRIVER_IDLE,
+    RIDER_WAITING,
+    Driver,
+    Rider,
+)
+from sweeplib.sim.geo import EARTH_RADIUS_KM
+from sweeplib.sim.params import MatchingAlgorithm
+from sweeplib.sim.rng import first_uniform
+
+if TYPE_CHECKING:
+    from sweeplib.sim.engine import Simulation
+
 __all__ = [
-    "GREEDY_MAX_DRIVERS",
-    "GREEDY_MAX_RIDERS",
-    "INFEASIBLE_WEIGHT",
-    "best_by_score",
-    "greedy_assignment",
-    "hungarian_pairs",
-    "km_weight",
-    "max_weight_assignment",
-    "pickup_score",
+    "acceptance_probability",
+    "feasible_drivers",
+    "find_batch_matches",
+    "find_match",
+    "match_score",
+    "on_batch_match_run",
+    "on_driver_decision",
+    "on_match_accepted",
+    "on_match_rejected",
+    "on_try_match",
 ]
 
-R = TypeVar("R")
-D = TypeVar("D")
-
-MATCHING_SPEED_KMH = 40.0
-INFEASIBLE_WEIGHT = -1_000_000_000_000
-GREEDY_MAX_RIDERS = 10
-GREEDY_MAX_DRIVERS = 20
-_INF = np.int64(1 << 62)
+#: TryMatch retry after finding nobody, or after a driver's rejection (§5.6).
+MATCH_RETRY_MS = 30_000
 
 
-def pickup_score(distance_km: float, eta_weight: float) -> float:
-    """Higher is better: ``-km - eta_seconds * eta_weight`` (SIM_SPEC §5)."""
-    if distance_km <= 0.0:
-        eta_ms = 1000
-    else:
-        eta_ms = int(max(1000.0, distance_km / MATCHING_SPEED_KMH * 3_600_000.0))
-    return -distance_km - (eta_ms / 1000.0) * eta_weight
+def feasible_drivers(world: Simulation, cell: int) -> list[Driver]:
+    """Idle drivers within ``match_radius`` hops of ``cell``, in idle order."""
+    radius = world.match_radius
+    idle_in_cell = world.idle_in_cell
+    if radius == 0:
+        found = idle_in_cell.get(cell)
+        if not found:
+            return []
+        if len(found) == 1:
+            return [found[0]]
+        return sorted(found, key=_idle_position)
+    disk_size = 3 * radius * (radius + 1) + 1
+    found = []
+    if disk_size <= 4 * len(idle_in_cell):
+        # dict_keys & frozenset iterates the smaller side in C.
+        for near in idle_in_cell.keys() & world.grid.disk_set(cell, radius):
+            found.extend(idle_in_cell[near])
+    else:  # a radius larger than the occupied area: test each occupied cell instead
+        grid_distance = world.grid.grid_distance
+        for other, drivers in idle_in_cell.items():
+            distance = grid_distance(cell, other)
+            if distance is not None and distance <= radius:
+                found.extend(drivers)
+    found.sort(key=_idle_position)
+    return found
 
 
-def km_weight(score: float) -> int:
-    """The Kuhn–Munkres integer weight: ``score × 1e6`` truncated toward zero."""
-    return int(score * 1_000_000.0)
+def match_score(world: Simulation, rider: Rider, driver: Driver) -> float:
+    """§5's shared cost model: higher is better."""
+    return assignment.pickup_score(
+        world.grid.distance_km(rider.cell, driver.cell), world.eta_weight
+    )
 
 
-def best_by_score(candidates: Sequence[D], score: Callable[[D], float]) -> D | None:
-    """The candidate with the strictly highest score; ties go to the earliest."""
-    best: D | None = None
-    best_score = 0.0
-    for candidate in candidates:
-        value = score(candidate)
-        if best is None or value > best_score:
-            best = candidate
-            best_score = value
-    return best
+def _weights(
+    world: Simulation, rider: Rider, candidates: Sequence[Driver]
+) -> npt.NDArray[np.int64]:
+    """Kuhn–Munkres weights of ``rider`` against each candidate, vectorised.
+
+    Same formula as :func:`assignment.pickup_score` / :func:`assignment.km_weight`;
+    the distance is the haversine computed from unit vectors (h = chord² / 4).
+    """
+    if len(candidates) <= 24:  # numpy's per-call overhead dominates small rows
+        eta_weight = world.eta_weight
+        distance = world.grid.distance_km
+        cell = rider.cell
+        return np.array(
+            [
+                assignment.km_weight(assignment.pickup_score(distance(cell, d.cell), eta_weight))
+                for d in candidates
+            ],
+            dtype=np.int64,
+        )
+    positions = [driver.idle_pos for driver in candidates]
+    delta = world.idle_xyz[positions] - np.asarray(world.grid.unit_vector(rider.cell))
+    h = np.minimum(np.einsum("ij,ij->i", delta, delta) * 0.25, 1.0)
+    km = 2.0 * EARTH_RADIUS_KM * np.arctan2(np.sqrt(h), np.sqrt(1.0 - h))
+    eta_ms = np.where(km <= 0.0, 1000.0, np.trunc(np.maximum(1000.0, km / 40.0 * 3_600_000.0)))
+    score = -km - eta_ms / 1000.0 * world.eta_weight
+    weights: npt.NDArray[np.int64] = np.trunc(score * 1_000_000.0).astype(np.int64)
+    return weights
 
 
-def greedy_assignment(
-    riders: Sequence[R],
-    feasible: Callable[[R], Sequence[D]],
-    score: Callable[[R, D], float],
-) -> list[tuple[R, D]]:
-    """Hungarian's small-batch path: riders in order take the best unused driver."""
-    used: set[int] = set()
-    pairs: list[tuple[R, D]] = []
-    for rider in riders:
-        best: D | None = None
-        best_score = 0.0
-        for driver in feasible(rider):
-            if id(driver) in used:
-                continue
-            value = score(rider, driver)
-            if best is None or value > best_score:
-                best = driver
-                best_score = value
-        if best is not None:
-            used.add(id(best))
-            pairs.append((rider, best))
+def find_match(world: Simulation, rider: Rider, candidates: list[Driver]) -> Driver | None:
+    """The single-rider routine of the configured algorithm (§5.1, §5.2, §5.4)."""
+    if not candidates:
+        return None
+    if world.algorithm is MatchingAlgorithm.SIMPLE:
+        return candidates[0]
+    return assignment.best_by_score(candidates, lambda driver: match_score(world, rider, driver))
+
+
+def find_batch_matches(world: Simulation, riders: list[Rider]) -> list[tuple[Rider, Driver]]:
+    """§5.3–5.4: the pairs one BatchMatchRun applies, in application order."""
+    drivers = len(world.idle)
+    if not riders or drivers == 0:
+        return []
+    if world.algorithm is not MatchingAlgorithm.HUNGARIAN:
+        # Same, unreduced candidate list for every rider: double-booking is possible.
+        pairs = []
+        for rider in riders:
+            driver = find_match(world, rider, feasible_drivers(world, rider.cell))
+            if driver is not None:
+                pairs.append((rider, driver))
+        return pairs
+    cache: dict[int, list[Driver]] = {}
+
+    def feasible(rider: Rider) -> list[Driver]:
+        found = cache.get(rider.cell)
+        if found is None:
+            found = cache[rider.cell] = feasible_drivers(world, rider.cell)
+        return found
+
+    if len(riders) <= assignment.GREEDY_MAX_RIDERS and drivers <= assignment.GREEDY_MAX_DRIVERS:
+        return assignment.greedy_assignment(riders, feasible, partial(match_score, world))
+    pairs = assignment.hungarian_pairs(riders, feasible, partial(_weights, world), _idle_position)
+    if len(riders) > drivers:  # the original's rows were drivers: results in driver order
+        pairs.sort(key=lambda pair: pair[1].idle_pos)
     return pairs
 
 
-def hungarian_pairs(
-    riders: Sequence[R],
-    feasible: Callable[[R], Sequence[D]],
-    weights_row: Callable[[R, Sequence[D]], npt.NDArray[np.int64]],
-    driver_order: Callable[[D], int],
-) -> list[tuple[R, D]]:
-    """Maximum-cardinality, then maximum-weight assignment of riders to drivers.
-
-    The original solves a dense ``rows × columns`` problem in which infeasible
-    pairs weigh -1e12 and then drops infeasible assignments. Rows without any
-    feasible column and columns without any feasible row can only ever receive
-    infeasible assignments, so we drop them and add one -1e12 dummy column per row;
-    the optimum (and so the set of feasible matches, up to ties) is unchanged and
-    the matrix shrinks from riders × all idle drivers to the feasible core, which
-    is further split into independent connected components.
-
-    ``weights_row(rider, candidates)`` gives the integer weights (``km_weight`` of
-    ``pickup_score``) of one rider against its feasible candidates.
-
-    Returns pairs in rider order; the caller reorders them if the original would
-    have used drivers as rows.
-    """
-    rows: list[R] = []
-    row_candidates: list[Sequence[D]] = []
-    for rider in riders:
-        candidates = feasible(rider)
-        if candidates:
-            rows.append(rider)
-            row_candidates.append(candidates)
-    pairs: list[tuple[int, D]] = []
-    # The optimum decomposes over connected components of the feasibility graph:
-    # solve each component on its own (most are a single rider).
-    for component in _components(row_candidates):
-        if len(component) == 1:
-            row = component[0]
-            candidates = row_candidates[row]
-            weights_of_row = weights_row(rows[row], candidates)
-            pairs.append((row, candidates[int(weights_of_row.argmax())]))
-            continue
-        columns: dict[int, D] = {}
-        for row in component:
-            for driver in row_candidates[row]:
-                columns.setdefault(id(driver), driver)
-        ordered = sorted(columns.values(), key=driver_order)
-        column_of = {id(driver): j for j, driver in enumerate(ordered)}
-        n, m = len(component), len(ordered)
-        weights = np.full((n, m + n), INFEASIBLE_WEIGHT, dtype=np.int64)
-        for i, row in enumerate(component):
-            candidates = row_candidates[row]
-            weights[i, [column_of[id(driver)] for driver in candidates]] = weights_row(
-                rows[row], candidates
-            )
-        for i, j in enumerate(max_weight_assignment(weights)):
-            if j < m and weights[i, j] != INFEASIBLE_WEIGHT:
-                pairs.append((component[i], ordered[j]))
-    pairs.sort(key=lambda pair: pair[0])
-    return [(rows[row], driver) for row, driver in pairs]
+def _offer(world: Simulation, rider: Rider, driver: Driver) -> None:
+    rider.matched_driver = driver
+    world.set_driver_state(driver, DRIVER_EVALUATING)
+    driver.matched_rider = rider
+    world.schedule(world.now + ONE_SEC_MS, EV_MATCH_ACCEPTED, driver)
 
 
-def _components(row_candidates: Sequence[Sequence[object]]) -> list[list[int]]:
-    """Rows grouped by shared candidates (union-find), each group in row order."""
-    parent = list(range(len(row_candidates)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    owner: dict[int, int] = {}
-    for row, candidates in enumerate(row_candidates):
-        for candidate in candidates:
-            other = owner.setdefault(id(candidate), row)
-            if other != row:
-                a, b = root(other), root(row)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-    groups: dict[int, list[int]] = {}
-    for row in range(len(row_candidates)):
-        groups.setdefault(root(row), []).append(row)
-    return list(groups.values())
+def on_try_match(world: Simulation, rider: Rider) -> None:
+    if world.batch_enabled or not rider.alive or rider.state != RIDER_WAITING:
+        return
+    driver = find_match(world, rider, feasible_drivers(world, rider.cell))
+    if driver is None:
+        world.schedule(world.now + MATCH_RETRY_MS, EV_TRY_MATCH, rider)
+    else:
+        _offer(world, rider, driver)
 
 
-def max_weight_assignment(weights: npt.NDArray[np.int64]) -> list[int]:
-    """Assign every row a distinct column maximising the total integer weight.
+def on_batch_match_run(world: Simulation, _subject: None) -> None:
+    if not world.batch_enabled:
+        return
+    riders = [rider for rider in world.waiting if rider.matched_driver is None]
+    for rider, driver in find_batch_matches(world, riders):
+        _offer(world, rider, driver)  # §5.5: in order, last write wins
+    world.schedule(world.now + world.batch_interval_ms, EV_BATCH_MATCH_RUN)
 
-    Kuhn–Munkres with potentials (the O(n²m) shortest-augmenting-path form),
-    vectorised over columns. Requires ``rows <= columns``. Ties resolve to the
-    lowest column index at each step.
 
-    Returns
-    -------
-    list[int]
-        ``assignment[row] = column``.
-    """
-    n, m = weights.shape
-    if n > m:
-        raise ValueError(f"need rows <= columns, got {n} x {m}")
-    cost = np.zeros((n + 1, m + 1), dtype=np.int64)
-    cost[1:, 1:] = -weights
-    u = np.zeros(n + 1, dtype=np.int64)
-    v = np.zeros(m + 1, dtype=np.int64)
-    owner = np.zeros(m + 1, dtype=np.int64)  # owner[j] = row (1-based) holding column j
-    way = np.zeros(m + 1, dtype=np.int64)
-    for i in range(1, n + 1):
-        owner[0] = i
-        j0 = 0
-        minv = np.full(m + 1, _INF, dtype=np.int64)
-        used = np.zeros(m + 1, dtype=bool)
-        while True:
-            used[j0] = True
-            i0 = owner[j0]
-            reduced = cost[i0] - u[i0] - v
-            free = ~used
-            better = free & (reduced < minv)
-            minv[better] = reduced[better]
-            way[better] = j0
-            masked = np.where(free, minv, _INF)
-            j1 = int(np.argmin(masked))
-            delta = masked[j1]
-            u[owner[used]] += delta
-            v[used] -= delta
-            minv[free] -= delta
-            j0 = j1
-            if owner[j0] == 0:
-                break
-        while j0:
-            j1 = int(way[j0])
-            owner[j0] = owner[j1]
-            j0 = j1
-    assignment = [-1] * n
-    for j in range(1, m + 1):
-        if owner[j]:
-            assignment[int(owner[j]) - 1] = j - 1
-    return assignment
+def on_match_accepted(world: Simulation, driver: Driver) -> None:
+    world.schedule(world.now + ONE_SEC_MS, EV_DRIVER_DECISION, driver)
+
+
+def acceptance_probability(world: Simulation, driver: Driver, rider: Rider) -> float:
+    """§6.6: the driver's logit acceptance probability for this offer."""
+    config = world.decision
+    distance = world.grid.distance_km
+    fare = rider.accepted_fare if rider.accepted_fare is not None else 0.0
+    score = (
+        config.base_acceptance_score
+        + fare * config.fare_weight
+        + distance(driver.cell, rider.cell) * config.pickup_distance_penalty
+        + distance(rider.cell, rider.destination) * config.trip_distance_bonus
+        + driver.daily_earnings / max(driver.earnings_target, 1.0) * config.earnings_progress_weight
+        + (world.now - driver.session_start_ms)
+        / max(driver.fatigue_threshold_ms, 1)
+        * config.fatigue_penalty
+    )
+    return 1.0 / (1.0 + math.exp(-score))
+
+
+def on_driver_decision(world: Simulation, driver: Driver) -> None:
+    if driver.state != DRIVER_EVALUATING:
+        return  # how duplicate decisions from double-booking die (§5.5)
+    rider = driver.matched_rider
+    if rider is None or not rider.alive:
+        world.set_driver_state(driver, DRIVER_IDLE)
+        return
+    if rider.state != RIDER_WAITING:
+        world.set_driver_state(driver, DRIVER_IDLE)
+        driver.matched_rider = None
+        rider.matched_driver = None
+        return
+    p = acceptance_probability(world, driver, rider)
+    if first_uniform(world.decision_seed + driver.index) < p:
+        world.set_driver_state(driver, DRIVER_EN_ROUTE)
+        trip = world.add_trip(rider, driver)
+        world.schedule(world.now + ONE_SEC_MS, EV_MOVE_STEP, trip)
+    else:
+        world.set_driver_state(driver, DRIVER_IDLE)
+        driver.matched_rider = None
+        world.schedule(world.now, EV_MATCH_REJECTED, rider)
+
+
+def on_match_rejected(world: Simulation, rider: Rider) -> None:
+    if not rider.alive:
+        return
+    rider.matched_driver = None
+    if rider.state == RIDER_WAITING and not world.batch_enabled:
+        world.schedule(world.now + MATCH_RETRY_MS, EV_TRY_MATCH, rider)
+
+
+def _idle_position(driver: Driver) -> int:
+    return driver.idle_pos

@@ -1,97 +1,95 @@
-"""Run outputs: metrics, ``trip_data`` and ``snapshot_counts`` tables (SIM_SPEC §8).
+"""Run outputs as plain columns: metrics, ``trip_data`` and ``snapshot_counts`` (SIM_SPEC §8).
 
-The Arrow schemas here are the kernel's own copies of the Parquet contract (the
-kernel imports nothing from the rest of sweeplib); ``sweeplib.storage.schemas`` holds
-the dataset registry and a test keeps the two identical.
+The kernel names its output columns and gives them numpy dtypes; it knows nothing of
+Arrow or Parquet. The storage registry (:mod:`sweeplib.storage.schemas`) owns the
+Parquet contract and turns these columns into Arrow once, checking them as it does.
+Nullable columns are numpy masked arrays (masked = null).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, TypeAlias
 
 import numpy as np
-import pyarrow as pa
+import numpy.typing as npt
 
 __all__ = [
     "METRIC_NAMES",
-    "SHARD_METRICS_SCHEMA",
-    "SNAPSHOT_COUNTS_SCHEMA",
-    "TRIP_DATA_SCHEMA",
+    "SNAPSHOT_COLUMNS",
+    "TRIP_COLUMNS",
+    "Columns",
     "SimulationResult",
     "distribution_stats",
-    "metrics_table",
+    "snapshot_columns",
+    "trip_columns",
 ]
 
-_U64 = pa.uint64()
-_F64 = pa.float64()
+#: Column name → values, in output order; nullable columns are ``numpy.ma.MaskedArray``.
+Columns: TypeAlias = dict[str, npt.NDArray[Any]]
 
-SNAPSHOT_COUNTS_SCHEMA = pa.schema(
-    [
-        pa.field(name, _U64, nullable=False)
-        for name in (
-            "timestamp_ms",
-            "riders_browsing",
-            "riders_waiting",
-            "riders_in_transit",
-            "riders_completed",
-            "riders_cancelled",
-            "drivers_idle",
-            "drivers_evaluating",
-            "drivers_en_route",
-            "drivers_on_trip",
-            "drivers_off_duty",
-            "trips_en_route",
-            "trips_on_trip",
-            "trips_completed",
-            "trips_cancelled",
-        )
-    ]
+_U64: Final = np.dtype(np.uint64)
+
+#: ``trip_data`` columns (SIM_SPEC §8.3) and their dtypes; the last three are nullable.
+TRIP_COLUMNS: Final[tuple[tuple[str, np.dtype[Any]], ...]] = (
+    ("trip_entity", _U64),
+    ("rider_entity", _U64),
+    ("driver_entity", _U64),
+    ("state", np.dtype(np.uint8)),
+    ("pickup_cell", _U64),
+    ("dropoff_cell", _U64),
+    ("pickup_distance_km_at_accept", np.dtype(np.float64)),
+    ("requested_at", _U64),
+    ("matched_at", _U64),
+    ("pickup_at", _U64),
+    ("dropoff_at", _U64),
+    ("cancelled_at", _U64),
+)
+_NULLABLE_TRIP_COLUMNS: Final = frozenset({"pickup_at", "dropoff_at", "cancelled_at"})
+
+#: ``snapshot_counts`` columns (SIM_SPEC §8.2), all unsigned 64-bit.
+SNAPSHOT_COLUMNS: Final[tuple[str, ...]] = (
+    "timestamp_ms",
+    "riders_browsing",
+    "riders_waiting",
+    "riders_in_transit",
+    "riders_completed",
+    "riders_cancelled",
+    "drivers_idle",
+    "drivers_evaluating",
+    "drivers_en_route",
+    "drivers_on_trip",
+    "drivers_off_duty",
+    "trips_en_route",
+    "trips_on_trip",
+    "trips_completed",
+    "trips_cancelled",
 )
 
-TRIP_DATA_SCHEMA = pa.schema(
-    [
-        pa.field("trip_entity", _U64, nullable=False),
-        pa.field("rider_entity", _U64, nullable=False),
-        pa.field("driver_entity", _U64, nullable=False),
-        pa.field("state", pa.uint8(), nullable=False),
-        pa.field("pickup_cell", _U64, nullable=False),
-        pa.field("dropoff_cell", _U64, nullable=False),
-        pa.field("pickup_distance_km_at_accept", _F64, nullable=False),
-        pa.field("requested_at", _U64, nullable=False),
-        pa.field("matched_at", _U64, nullable=False),
-        pa.field("pickup_at", _U64, nullable=True),
-        pa.field("dropoff_at", _U64, nullable=True),
-        pa.field("cancelled_at", _U64, nullable=True),
-    ]
+#: The per-run metrics of SIM_SPEC §8.5, in ``shard_metrics`` column order, then
+#: ``total_drivers`` (reported, not stored).
+METRIC_NAMES: Final[tuple[str, ...]] = (
+    "total_riders",
+    "completed_riders",
+    "abandoned_quote_riders",
+    "cancelled_riders",
+    "conversion_rate",
+    "platform_revenue",
+    "driver_payouts",
+    "total_fares_collected",
+    "avg_time_to_match_ms",
+    "median_time_to_match_ms",
+    "p90_time_to_match_ms",
+    "avg_time_to_pickup_ms",
+    "median_time_to_pickup_ms",
+    "p90_time_to_pickup_ms",
+    "completed_trips",
+    "riders_abandoned_price",
+    "riders_abandoned_eta",
+    "riders_abandoned_stochastic",
+    "total_drivers",
 )
-
-SHARD_METRICS_SCHEMA = pa.schema(
-    [
-        pa.field("total_riders", _U64, nullable=False),
-        pa.field("completed_riders", _U64, nullable=False),
-        pa.field("abandoned_quote_riders", _U64, nullable=False),
-        pa.field("cancelled_riders", _U64, nullable=False),
-        pa.field("conversion_rate", _F64, nullable=False),
-        pa.field("platform_revenue", _F64, nullable=False),
-        pa.field("driver_payouts", _F64, nullable=False),
-        pa.field("total_fares_collected", _F64, nullable=False),
-        pa.field("avg_time_to_match_ms", _F64, nullable=False),
-        pa.field("median_time_to_match_ms", _F64, nullable=False),
-        pa.field("p90_time_to_match_ms", _F64, nullable=False),
-        pa.field("avg_time_to_pickup_ms", _F64, nullable=False),
-        pa.field("median_time_to_pickup_ms", _F64, nullable=False),
-        pa.field("p90_time_to_pickup_ms", _F64, nullable=False),
-        pa.field("completed_trips", _U64, nullable=False),
-        pa.field("riders_abandoned_price", _U64, nullable=False),
-        pa.field("riders_abandoned_eta", _U64, nullable=False),
-        pa.field("riders_abandoned_stochastic", _U64, nullable=False),
-    ]
-)
-
-#: The 18 ``shard_metrics`` columns plus ``total_drivers`` (JSON/CSV only).
-METRIC_NAMES = (*SHARD_METRICS_SCHEMA.names, "total_drivers")
 
 
 def distribution_stats(values: Sequence[int | float]) -> tuple[float, float, float]:
@@ -117,11 +115,14 @@ class SimulationResult:
     Attributes
     ----------
     metrics
-        The 18 ``shard_metrics`` values plus ``total_drivers``, by name.
+        The 18 ``shard_metrics`` values plus ``total_drivers``, by name
+        (:data:`METRIC_NAMES` order).
     trip_data
-        One row per trip as of the last snapshot, sorted by ``trip_entity``.
+        :data:`TRIP_COLUMNS`: one row per trip as of the last snapshot, sorted by
+        ``trip_entity``.
     snapshot_counts
-        One row per retained snapshot (the last 10,000), in time order.
+        :data:`SNAPSHOT_COLUMNS`: one row per retained snapshot (the last 10,000), in
+        time order.
     events_processed
         Events popped and handled.
     final_time_ms
@@ -129,55 +130,38 @@ class SimulationResult:
     """
 
     metrics: dict[str, Any]
-    trip_data: pa.Table
-    snapshot_counts: pa.Table
+    trip_data: Columns
+    snapshot_counts: Columns
     events_processed: int
     final_time_ms: int
 
-    def metrics_table(self) -> pa.Table:
-        """The one-row ``shard_metrics`` table (without ``total_drivers``)."""
-        return metrics_table([self.metrics])
+    @property
+    def trip_count(self) -> int:
+        """Rows of ``trip_data``."""
+        return len(self.trip_data["trip_entity"])
+
+    @property
+    def snapshot_count(self) -> int:
+        """Rows of ``snapshot_counts``."""
+        return len(self.snapshot_counts["timestamp_ms"])
 
 
-_NUMPY_TYPES = {pa.uint64(): np.uint64, pa.uint8(): np.uint8, pa.float64(): np.float64}
+def snapshot_columns(rows: Iterable[tuple[int, ...]]) -> Columns:
+    """Snapshot rows (SIM_SPEC §8.2 order) as :data:`SNAPSHOT_COLUMNS`."""
+    data = np.array(list(rows), dtype=np.uint64).reshape(-1, len(SNAPSHOT_COLUMNS))
+    return {name: np.ascontiguousarray(data[:, i]) for i, name in enumerate(SNAPSHOT_COLUMNS)}
 
 
-def _array(values: Sequence[Any], type_: pa.DataType) -> pa.Array:
-    """An Arrow array of ints/floats (``None`` = null) built from numpy buffers.
-
-    ``pa.array`` on Python or numpy values imports pandas whenever pandas is installed
-    (≈0.35 s in a fresh process); building from buffers does not.
-    """
-    valid = np.fromiter((v is not None for v in values), dtype=bool, count=len(values))
-    data = np.array(
-        [0 if v is None else v for v in values] if not valid.all() else list(values),
-        dtype=_NUMPY_TYPES[type_],
-    )
-    null_count = int(len(values) - valid.sum())
-    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little")) if null_count else None
-    return pa.Array.from_buffers(
-        type_, len(values), [bitmap, pa.py_buffer(data)], null_count=null_count
-    )
-
-
-def metrics_table(rows: Sequence[dict[str, Any]]) -> pa.Table:
-    """``shard_metrics`` rows as an Arrow table with the exact Parquet schema."""
-    arrays = [
-        _array([row[field.name] for row in rows], field.type) for field in SHARD_METRICS_SCHEMA
-    ]
-    return pa.Table.from_arrays(arrays, schema=SHARD_METRICS_SCHEMA)
-
-
-def snapshot_table(rows: Sequence[tuple[int, ...]]) -> pa.Table:
-    names = SNAPSHOT_COUNTS_SCHEMA.names
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-    arrays = [_array(column, _U64) for column in columns]
-    return pa.Table.from_arrays(arrays, schema=SNAPSHOT_COUNTS_SCHEMA)
-
-
-def trip_table(rows: Sequence[tuple[Any, ...]]) -> pa.Table:
+def trip_columns(rows: Iterable[tuple[Any, ...]]) -> Columns:
+    """Trip rows (SIM_SPEC §8.3 order) as :data:`TRIP_COLUMNS`, sorted by ``trip_entity``."""
     ordered = sorted(rows, key=lambda row: row[0])
-    schema = TRIP_DATA_SCHEMA
-    columns = list(zip(*ordered, strict=True)) if ordered else [() for _ in schema.names]
-    arrays = [_array(column, field.type) for column, field in zip(columns, schema, strict=True)]
-    return pa.Table.from_arrays(arrays, schema=schema)
+    values = list(zip(*ordered, strict=True)) if ordered else [() for _ in TRIP_COLUMNS]
+    columns: Columns = {}
+    for (name, dtype), column in zip(TRIP_COLUMNS, values, strict=True):
+        if name in _NULLABLE_TRIP_COLUMNS:
+            null = np.fromiter((v is None for v in column), dtype=bool, count=len(column))
+            data = np.array([0 if v is None else v for v in column], dtype=dtype)
+            columns[name] = np.ma.MaskedArray(data, mask=null)
+        else:
+            columns[name] = np.array(column, dtype=dtype)
+    return columns

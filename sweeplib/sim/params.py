@@ -1,20 +1,32 @@
-"""Scenario parameters: the kernel's only input (SIM_SPEC §3).
+"""Scenario parameters: the kernel's only input (SIM_SPEC §3), checked when constructed.
 
 Field names and defaults are those of the original ``ScenarioParams`` and its
 nested configs. ``None`` means "use the documented default", exactly as the
 original's ``Option`` fields do; the ``resolved_*`` helpers apply those defaults.
+
+:data:`PARAMETER_CHECKS` is the one table of the values the kernel can run; a
+``ScenarioParams`` (or ``PricingConfig``) checks its fields against it once, when it is
+constructed, and raises :class:`~sweeplib.errors.ScenarioError` naming the field. The
+sweep dimensions (:mod:`sweeplib.dimensions`) reuse the same entries. Values checked
+already — a sweep point decoded from a validated request — are assembled with
+:meth:`ScenarioParams.from_checked`, which trusts them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
-import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from types import MappingProxyType
+from typing import Any, Literal, TypeVar
+
+from sweeplib.checks import Check, Flag, IntRange, RealRange, describe_value
+from sweeplib.errors import ScenarioError
 
 __all__ = [
     "DEFAULT_END_AFTER_WINDOW_MS",
+    "PARAMETER_CHECKS",
     "DriverDecisionConfig",
     "MatchingAlgorithm",
     "PricingConfig",
@@ -37,14 +49,65 @@ SPEED_SEED_XOR = 0x5EEDCAFE
 #: Without an explicit end time the runner stops at request window + 2 h.
 DEFAULT_END_AFTER_WINDOW_MS = 2 * 3_600_000
 
+_U64 = IntRange(0, U64_MAX)
+_U32 = IntRange(0, U32_MAX)
+_FINITE = RealRange()
 
-class ScenarioError(ValueError):
-    """Scenario parameters the kernel cannot run (it would misbehave or crash)."""
+#: What the kernel can run, per field (``pricing_config.<field>`` for the pricing
+#: config): it misbehaves or crashes outside these. The one table of parameter ranges.
+PARAMETER_CHECKS: Mapping[str, Check] = MappingProxyType(
+    {
+        "num_riders": _U64,
+        "num_drivers": _U64,
+        "initial_rider_count": _U64,
+        "initial_driver_count": _U64,
+        "seed": _U64.with_nulls(),
+        "lat_min": _FINITE,
+        "lat_max": _FINITE,
+        "lng_min": _FINITE,
+        "lng_max": _FINITE,
+        "request_window_ms": _U64,
+        "driver_spread_ms": _U64,
+        "match_radius": _U32,
+        "min_trip_cells": _U64,
+        "max_trip_cells": _U64,
+        "epoch_ms": IntRange(0, I64_MAX, nullable=True),
+        "simulation_end_time_ms": _U64.with_nulls(),
+        "batch_matching_enabled": Flag(nullable=True),
+        "batch_interval_secs": IntRange(1, U64_MAX, nullable=True),
+        "eta_weight": RealRange(0.0, nullable=True),
+        "congestion_zones_enabled": Flag(),
+        "dynamic_congestion_enabled": Flag(),
+        "base_speed_kmh": RealRange(0.0, low_open=True, nullable=True),
+        "pricing_config.base_fare": RealRange(0.0),
+        "pricing_config.per_km_rate": RealRange(0.0),
+        "pricing_config.commission_rate": RealRange(0.0, 1.0),
+        "pricing_config.surge_enabled": Flag(),
+        "pricing_config.surge_radius_k": _U32,
+        "pricing_config.surge_max_multiplier": RealRange(1.0),
+    }
+)
 
-    def __init__(self, field_name: str, reason: str) -> None:
-        super().__init__(f"{field_name}: {reason}")
-        self.field = field_name
-        self.reason = reason
+_Config = TypeVar("_Config")
+
+
+def _check_fields(config: object, group: str = "") -> None:
+    """Check every field of ``config`` that :data:`PARAMETER_CHECKS` lists."""
+    for field in dataclasses.fields(config):  # type: ignore[arg-type]
+        check = PARAMETER_CHECKS.get(group + field.name)
+        if check is not None:
+            reason = check.reason(getattr(config, field.name))
+            if reason is not None:
+                raise ScenarioError(group + field.name, reason)
+
+
+def _trusted(cls: type[_Config], values: Mapping[str, Any]) -> _Config:
+    """An instance of the frozen dataclass ``cls`` from checked values, without checking
+    them again (fields not given keep their defaults)."""
+    instance = object.__new__(cls)
+    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+        object.__setattr__(instance, field.name, values.get(field.name, field.default))
+    return instance
 
 
 class MatchingAlgorithm(enum.Enum):
@@ -59,12 +122,22 @@ TrafficProfile = Literal["none", "berlin"] | tuple[float, ...]
 
 @dataclass(frozen=True, slots=True)
 class PricingConfig:
+    """Fares, commission and surge (SIM_SPEC §6.1–§6.2); checked when constructed."""
+
     base_fare: float = 2.50
     per_km_rate: float = 1.50
     commission_rate: float = 0.0
     surge_enabled: bool = False
     surge_radius_k: int = 1
     surge_max_multiplier: float = 2.0
+
+    def __post_init__(self) -> None:
+        _check_fields(self, "pricing_config.")
+
+    @classmethod
+    def from_checked(cls, **values: Any) -> PricingConfig:
+        """A config from values already checked against :data:`PARAMETER_CHECKS`."""
+        return _trusted(cls, values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +163,17 @@ class DriverDecisionConfig:
 
 @dataclass(frozen=True, slots=True)
 class ScenarioParams:
-    """Everything one simulation run depends on (SIM_SPEC §3.1)."""
+    """Everything one simulation run depends on (SIM_SPEC §3.1).
+
+    Every field is checked when the params are constructed (:data:`PARAMETER_CHECKS`,
+    plus the types of the enum, profile and nested-config fields).
+
+    Raises
+    ------
+    ScenarioError
+        Naming the first field the kernel cannot run, e.g.
+        ``pricing_config.commission_rate: must be in [0, 1], got 1.5``.
+    """
 
     num_riders: int = 500
     num_drivers: int = 100
@@ -122,7 +205,18 @@ class ScenarioParams:
     base_speed_kmh: float | None = None
     spawn_weighting: Literal["uniform", "berlin_hotspots"] = "uniform"
 
+    def __post_init__(self) -> None:
+        _check_fields(self)
+        _check_types(self)
+
+    @classmethod
+    def from_checked(cls, **values: Any) -> ScenarioParams:
+        """Params from values already checked (a sweep point of a validated request):
+        fields not given keep their defaults, and nothing is checked again."""
+        return _trusted(cls, values)
+
     def replace(self, **changes: object) -> ScenarioParams:
+        """A copy with ``changes`` applied (and checked)."""
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
     # -- resolved values (the original's ``unwrap_or`` defaults) -----------------
@@ -134,7 +228,7 @@ class ScenarioParams:
 
     @property
     def resolved_pricing(self) -> PricingConfig:
-        return self.pricing_config or PricingConfig()
+        return self.pricing_config or _DEFAULT_PRICING
 
     @property
     def resolved_rider_quote(self) -> RiderQuoteConfig:
@@ -179,81 +273,41 @@ class ScenarioParams:
         """The original only builds its spatial index above 200 configured entities."""
         return self.num_riders + self.num_drivers > 200
 
-    def validate(self) -> None:
-        """Reject values the original kernel would crash on or that make no sense.
 
-        Raises
-        ------
-        ScenarioError
-            Naming the first offending field.
-        """
-        for name in (
-            "num_riders",
-            "num_drivers",
-            "initial_rider_count",
-            "initial_driver_count",
-            "request_window_ms",
-            "driver_spread_ms",
-            "min_trip_cells",
-            "max_trip_cells",
-        ):
-            _check_int(name, getattr(self, name), 0, U64_MAX)
-        _check_int("match_radius", self.match_radius, 0, U32_MAX)
-        if self.seed is not None:
-            _check_int("seed", self.seed, 0, U64_MAX)
-        if self.epoch_ms is not None:
-            _check_int("epoch_ms", self.epoch_ms, 0, I64_MAX)
-        if self.simulation_end_time_ms is not None:
-            _check_int("simulation_end_time_ms", self.simulation_end_time_ms, 0, U64_MAX)
-        if self.batch_interval_secs is not None:
-            _check_int("batch_interval_secs", self.batch_interval_secs, 1, U64_MAX)
-        if self.eta_weight is not None:
-            _check_number("eta_weight", self.eta_weight, low=0.0)
-        if self.base_speed_kmh is not None:
-            _check_number("base_speed_kmh", self.base_speed_kmh, low=0.0, low_open=True)
-        for name in ("lat_min", "lat_max", "lng_min", "lng_max"):
-            _check_number(name, getattr(self, name))
-        pricing = self.resolved_pricing
-        _check_number("pricing_config.base_fare", pricing.base_fare, low=0.0)
-        _check_number("pricing_config.per_km_rate", pricing.per_km_rate, low=0.0)
-        _check_number("pricing_config.commission_rate", pricing.commission_rate, 0.0, 1.0)
-        _check_number("pricing_config.surge_max_multiplier", pricing.surge_max_multiplier, 1.0)
-        _check_int("pricing_config.surge_radius_k", pricing.surge_radius_k, 0, U32_MAX)
-        profile = self.traffic_profile
-        if isinstance(profile, tuple):
-            if len(profile) != 24:
-                raise ScenarioError("traffic_profile", "a custom profile needs 24 hourly factors")
-            for factor in profile:
-                _check_number("traffic_profile", factor, low=0.0)
-        elif profile not in ("none", "berlin"):
-            raise ScenarioError("traffic_profile", f"unknown profile {profile!r}")
-        if self.spawn_weighting not in ("uniform", "berlin_hotspots"):
-            raise ScenarioError("spawn_weighting", f"unknown weighting {self.spawn_weighting!r}")
-        if self.route_provider_kind != "H3Grid":
-            raise ScenarioError("route_provider_kind", "only H3Grid is available")
+_DEFAULT_PRICING = PricingConfig()
+
+_NESTED: Mapping[str, type] = {
+    "pricing_config": PricingConfig,
+    "rider_quote_config": RiderQuoteConfig,
+    "driver_decision_config": DriverDecisionConfig,
+}
 
 
-def _check_int(name: str, value: object, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ScenarioError(name, f"must be an integer, got {type(value).__name__}")
-    if not low <= value <= high:
-        raise ScenarioError(name, f"must be in [{low}, {high}], got {value}")
-
-
-def _check_number(
-    name: str,
-    value: object,
-    low: float | None = None,
-    high: float | None = None,
-    *,
-    low_open: bool = False,
-) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ScenarioError(name, f"must be a number, got {type(value).__name__}")
-    if not math.isfinite(value):
-        raise ScenarioError(name, f"must be finite, got {value}")
-    if low is not None and (value <= low if low_open else value < low):
-        bound = f"> {low}" if low_open else f">= {low}"
-        raise ScenarioError(name, f"must be {bound}, got {value}")
-    if high is not None and value > high:
-        raise ScenarioError(name, f"must be <= {high}, got {value}")
+def _check_types(params: ScenarioParams) -> None:
+    """The fields :data:`PARAMETER_CHECKS` does not describe: enums, profile, configs."""
+    for name, config_type in _NESTED.items():
+        value = getattr(params, name)
+        if value is not None and not isinstance(value, config_type):
+            reason = f"must be a {config_type.__name__} or None, got {describe_value(value)}"
+            raise ScenarioError(name, reason)
+    algorithm: object = params.matching_algorithm_type
+    if algorithm is not None and not isinstance(algorithm, MatchingAlgorithm):
+        names = ", ".join(member.name for member in MatchingAlgorithm)
+        raise ScenarioError(
+            "matching_algorithm_type",
+            f"must be a MatchingAlgorithm ({names}) or None, got {describe_value(algorithm)}",
+        )
+    profile = params.traffic_profile
+    if isinstance(profile, tuple):
+        if len(profile) != 24:
+            raise ScenarioError("traffic_profile", "a custom profile needs 24 hourly factors")
+        for factor in profile:
+            problem = RealRange(0.0).reason(factor)
+            if problem is not None:
+                raise ScenarioError("traffic_profile", f"each hourly factor {problem}")
+    elif profile not in ("none", "berlin"):
+        raise ScenarioError("traffic_profile", f"unknown profile {profile!r}")
+    if params.spawn_weighting not in ("uniform", "berlin_hotspots"):
+        raise ScenarioError("spawn_weighting", f"unknown weighting {params.spawn_weighting!r}")
+    if params.route_provider_kind != "H3Grid":
+        raise ScenarioError("route_provider_kind", "only H3Grid is available")

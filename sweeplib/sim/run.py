@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from sweeplib.sim.engine import Simulation
-from sweeplib.sim.outputs import SimulationResult, distribution_stats, snapshot_table, trip_table
+from sweeplib.sim.outputs import (
+    SimulationResult,
+    distribution_stats,
+    snapshot_columns,
+    trip_columns,
+)
 from sweeplib.sim.params import ScenarioParams
 
 __all__ = ["DEFAULT_MAX_STEPS", "collect_metrics", "simulate"]
@@ -24,18 +29,15 @@ def simulate(params: ScenarioParams, *, max_steps: int = DEFAULT_MAX_STEPS) -> S
     max_steps
         Cap on processed events.
 
-    Raises
-    ------
-    ScenarioError
-        If ``params`` are outside what the kernel can run.
+    ``params`` were checked when they were constructed; nothing is checked again.
     """
     simulation = Simulation(params)
     simulation.initialize()
     simulation.run(max_steps)
     return SimulationResult(
         metrics=collect_metrics(simulation),
-        trip_data=trip_table(list(simulation.snapshotted_trips.values())),
-        snapshot_counts=snapshot_table(simulation.snapshots),
+        trip_data=trip_columns(simulation.snapshotted_trips.values()),
+        snapshot_counts=snapshot_columns(simulation.snapshots),
         events_processed=simulation.events_processed,
         final_time_ms=simulation.now,
     )

@@ -1,146 +1,164 @@
-"""Arrival processes with time-of-day thinning, and spawn-location tables (SIM_SPEC §4.4).
+"""Spawning: SimulationStarted, SpawnRider, SpawnDriver and spawn locations (SIM_SPEC §4.4).
 
-Riders and drivers arrive by a time-of-day-modulated exponential renewal process
-evaluated only at spawn instants. Two preserved quirks matter for results:
+Handlers and helpers take the world (:class:`~sweeplib.sim.engine.Simulation`) first.
+The arrival process itself (caps, time-of-day thinning, gap draws) and the hotspot
+tables are in :mod:`~sweeplib.sim.arrivals`; the world creates the entities
+(:meth:`~sweeplib.sim.engine.Simulation.add_rider`, ``add_driver``).
 
-* the cap compares against a counter that includes initial spawns, so the total is
-  ``max(initial, N - initial)`` when the window is long enough;
-* the window can close before ``N`` arrivals: at epoch 0 (Thursday 00:00 UTC) only
-  ≈31 % of riders and ≈50 % of drivers spawn in a one-hour window.
+Seed layout (§7.2): arrival ``k`` of riders draws its location and destination from
+``Stream(S + k)``, arrival ``k`` of drivers its location, earnings target and fatigue
+threshold from ``Stream(S + 0xdeadbeef + k)``.
 """
 
 from __future__ import annotations
 
-import math
+from typing import TYPE_CHECKING
 
-from sweeplib.sim.rng import first_uniform
+from sweeplib.sim.arrivals import DRIVER_HOTSPOTS, RIDER_HOTSPOTS
+from sweeplib.sim.clock import (
+    EV_BATCH_MATCH_RUN,
+    EV_CHECK_DRIVER_OFF_DUTY,
+    EV_SPAWN_DRIVER,
+    EV_SPAWN_RIDER,
+    OFF_DUTY_PERIOD_MS,
+)
+from sweeplib.sim.geo import Grid
+from sweeplib.sim.rng import Stream
+
+if TYPE_CHECKING:
+    from sweeplib.sim.engine import Simulation
+    from sweeplib.sim.entities import Driver, Rider
 
 __all__ = [
-    "DRIVER_HOTSPOTS",
-    "DRIVER_SUPPLY_DIVISOR",
-    "DRIVER_WEEKDAY",
-    "DRIVER_WEEKEND",
-    "RIDER_DEMAND_DIVISOR",
-    "RIDER_HOTSPOTS",
-    "RIDER_WEEKDAY",
-    "RIDER_WEEKEND",
-    "ArrivalProcess",
-    "calendar",
+    "destination",
+    "on_simulation_started",
+    "on_spawn_driver",
+    "on_spawn_rider",
+    "random_cell",
+    "spawn_driver",
+    "spawn_rider",
 ]
 
-RIDER_DEMAND_DIVISOR = 1.3
-DRIVER_SUPPLY_DIVISOR = 1.2
-
-# fmt: off
-RIDER_WEEKDAY = (0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 2.5, 3.0, 2.0, 1.2, 1.2,
-                 1.2, 1.2, 1.2, 1.2, 1.2, 2.8, 3.2, 2.5, 1.5, 1.5, 1.5, 1.5)
-RIDER_WEEKEND = (2.0, 2.5, 3.0, 2.8, 2.2, 1.8, 1.5, 1.2, 1.0, 0.8, 0.6, 0.5,
-                 0.4, 0.4, 0.4, 0.4, 0.5, 2.8, 3.5, 3.0, 2.5, 2.0, 1.8, 1.5)
-DRIVER_WEEKDAY = (0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 1.0, 1.5, 1.8, 1.6, 1.2, 1.2,
-                  1.2, 1.2, 1.2, 1.2, 1.2, 1.7, 2.0, 1.8, 1.3, 1.3, 1.3, 1.3)
-DRIVER_WEEKEND = (0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.5, 1.6, 1.4, 1.2, 1.0,
-                  0.9, 0.8, 0.7, 0.7, 0.8, 1.7, 2.2, 2.0, 1.8, 1.6, 1.4, 1.2)
-
-# (lat, lng, weight); used only with spawn_weighting = "berlin_hotspots".
-RIDER_HOTSPOTS = (
-    (52.520, 13.405, 3.0), (52.521, 13.413, 2.5), (52.525, 13.369, 2.5), (52.497, 13.391, 2.0),
-    (52.516, 13.454, 2.0), (52.538, 13.424, 1.8), (52.507, 13.304, 1.5), (52.484, 13.353, 1.5),
-    (52.477, 13.442, 1.5), (52.549, 13.359, 1.2), (52.509, 13.376, 2.0), (52.502, 13.326, 1.8),
-    (52.554, 13.292, 1.0), (52.473, 13.401, 1.2), (52.535, 13.197, 0.8),
-)
-DRIVER_HOTSPOTS = (
-    (52.525, 13.369, 3.0), (52.521, 13.413, 2.5), (52.507, 13.332, 2.0), (52.510, 13.434, 2.0),
-    (52.475, 13.365, 1.8), (52.520, 13.405, 2.0), (52.509, 13.376, 1.8), (52.520, 13.387, 1.5),
-    (52.549, 13.388, 1.2), (52.534, 13.198, 0.8),
-)
-# fmt: on
+#: Up to this many trip cells, destinations are picked from the pickup's grid disk.
+DESTINATION_DISK_THRESHOLD = 20
+#: Rejection-sampling attempts for longer trips before the disk fallback.
+DESTINATION_ATTEMPTS = 2000
 
 
-def calendar(epoch_ms: int, now_ms: int) -> tuple[int, int]:
-    """``(day_of_week, hour)`` in UTC for sim time ``now_ms``; 0 = Monday.
+def on_simulation_started(world: Simulation, _subject: None) -> None:
+    """§2.8 SimulationStarted: first batch run, spawner init, the off-duty chains."""
+    p = world.params
+    now = world.now
+    if world.batch_enabled:
+        world.schedule(now, EV_BATCH_MATCH_RUN)
+    riders, drivers = world.riders_spawner, world.drivers_spawner
+    for _ in range(p.initial_rider_count):
+        spawn_rider(world)
+        riders.spawned_count += 1
+    if riders.should_spawn(riders.next_spawn_time):
+        world.schedule(int(riders.next_spawn_time), EV_SPAWN_RIDER)
+    for _ in range(p.initial_driver_count):
+        spawn_driver(world)
+        drivers.spawned_count += 1
+    if drivers.should_spawn(drivers.next_spawn_time):
+        world.schedule(int(drivers.next_spawn_time), EV_SPAWN_DRIVER)
+    # §2.5: the spawner-init and the off-duty handlers each start a periodic chain.
+    world.schedule(now + OFF_DUTY_PERIOD_MS, EV_CHECK_DRIVER_OFF_DUTY)
+    world.schedule(now + OFF_DUTY_PERIOD_MS, EV_CHECK_DRIVER_OFF_DUTY)
 
-    1970-01-01 was a Thursday, hence the ``+ 3``.
-    """
-    secs = (epoch_ms + now_ms) // 1000
-    day_of_week = (secs // 86_400 + 3) % 7
-    hour = (secs % 86_400) // 3_600
-    return day_of_week, hour
+
+def on_spawn_rider(world: Simulation, _subject: None) -> None:
+    spawner = world.riders_spawner
+    now = world.now
+    if not spawner.should_spawn(now):
+        return
+    spawn_rider(world)
+    following = spawner.advance(now)
+    if spawner.should_spawn(following):
+        world.schedule(int(following), EV_SPAWN_RIDER)
 
 
-class ArrivalProcess:
-    """One spawner's state: cap, window, next arrival time, and the gap sampler.
+def on_spawn_driver(world: Simulation, _subject: None) -> None:
+    spawner = world.drivers_spawner
+    now = world.now
+    if not spawner.should_spawn(now):
+        return
+    spawn_driver(world)
+    following = spawner.advance(now)
+    if spawner.should_spawn(following):
+        world.schedule(int(following), EV_SPAWN_DRIVER)
 
-    ``dist_seed + k`` seeds the gap after arrival ``k`` — the same stream that placed
-    arrival ``k`` (stream 2 = stream 1 and 4 = 3 in SIM_SPEC §7.2).
-    """
 
-    __slots__ = (
-        "base_rate_per_s",
-        "dist_seed",
-        "epoch_ms",
-        "max_count",
-        "next_spawn_time",
-        "spawned_count",
-        "weekday",
-        "weekend",
-        "window_end",
-        "window_start",
-    )
+def spawn_rider(world: Simulation) -> Rider:
+    """Rider arrival ``k`` (the spawner's count): pickup, then destination, from one stream."""
+    k = world.riders_spawner.spawned_count
+    stream = Stream(world.seed + k)
+    pickup = _spawn_cell(world, stream, RIDER_HOTSPOTS)
+    return world.add_rider(pickup, destination(world, pickup, stream))
 
-    def __init__(
-        self,
-        *,
-        target: int,
-        initial: int,
-        window_ms: int,
-        divisor: float,
-        dist_seed: int,
-        epoch_ms: int,
-        weekday: tuple[float, ...],
-        weekend: tuple[float, ...],
-    ) -> None:
-        scheduled = max(target - initial, 0)
-        self.max_count = scheduled
-        if window_ms == 0 or scheduled == 0:
-            self.base_rate_per_s = 0.0
-        else:
-            self.base_rate_per_s = scheduled / (window_ms / 1000.0) / divisor
-        self.window_start = 0
-        self.window_end = window_ms
-        self.next_spawn_time: int | float = 0
-        self.spawned_count = 0
-        self.dist_seed = dist_seed
-        self.epoch_ms = epoch_ms
-        self.weekday = weekday
-        self.weekend = weekend
 
-    def multiplier(self, now_ms: int) -> float:
-        day_of_week, hour = calendar(self.epoch_ms, now_ms)
-        # Friday (4) and Saturday (5) use the weekend pattern; Sunday does not.
-        pattern = self.weekend if day_of_week in (4, 5) else self.weekday
-        return pattern[hour]
+def spawn_driver(world: Simulation) -> Driver:
+    """Driver arrival ``k``: cell, then earnings target and fatigue threshold, from one stream."""
+    k = world.drivers_spawner.spawned_count
+    stream = Stream(world.drivers_spawner.dist_seed + k)
+    cell = _spawn_cell(world, stream, DRIVER_HOTSPOTS)
+    target = stream.uniform_inclusive(100.0, 300.0)
+    fatigue_hours = stream.uniform_inclusive(8.0, 12.0)
+    return world.add_driver(cell, target, int(fatigue_hours * 3_600_000.0))
 
-    def should_spawn(self, t: float) -> bool:
-        return (
-            self.spawned_count < self.max_count
-            and self.window_start <= t <= self.window_end
-            and t >= self.next_spawn_time
-        )
 
-    def gap_ms(self, k: int, now_ms: int) -> float:
-        """Milliseconds until the arrival after arrival ``k`` (``inf`` if the rate is 0)."""
-        rate = self.base_rate_per_s * self.multiplier(now_ms)
-        if rate <= 0.0:
-            return math.inf
-        u = max(first_uniform(self.dist_seed + k), 1e-10)
-        return -math.log(u) / rate * 1000.0
+def random_cell(world: Simulation, stream: Stream) -> int:
+    """A uniform cell in the box: latitude, then longitude (invalid bounds → the centre)."""
+    p = world.params
+    if not world.bounds_valid:
+        return Grid.cell_at((p.lat_min + p.lat_max) / 2, (p.lng_min + p.lng_max) / 2)
+    lat = stream.uniform_inclusive(p.lat_min, p.lat_max)
+    lng = stream.uniform_inclusive(p.lng_min, p.lng_max)
+    return Grid.cell_at(lat, lng)
 
-    def advance(self, now_ms: int) -> int | float:
-        """Record one scheduled arrival at ``now_ms``; return the next arrival time."""
-        gap = self.gap_ms(self.spawned_count, now_ms)
-        if math.isinf(gap):
-            self.next_spawn_time = math.inf
-        else:
-            self.next_spawn_time = now_ms + math.floor(max(gap, 0.0))
-        self.spawned_count += 1
-        return self.next_spawn_time
+
+def _spawn_cell(
+    world: Simulation, stream: Stream, hotspots: tuple[tuple[float, float, float], ...]
+) -> int:
+    if world.hotspots:
+        total = sum(w for _, _, w in hotspots)
+        r = stream.uniform() * total
+        cumulative = 0.0
+        for lat, lng, weight in hotspots:
+            cumulative += weight
+            if r < cumulative:
+                cell = Grid.cell_at(lat, lng)
+                if world.grid.in_bounds(cell):
+                    return cell
+                break
+    return random_cell(world, stream)
+
+
+def destination(world: Simulation, pickup: int, stream: Stream) -> int:
+    """A drop-off ``min_trip_cells``–``max_trip_cells`` hops from ``pickup`` (§4.4 step 3)."""
+    grid = world.grid
+    low, high = world.min_trip_cells, world.max_trip_cells
+    if high <= DESTINATION_DISK_THRESHOLD:
+        found = _disk_destination(world, pickup, high, stream)
+        if found is not None:
+            return found
+    for _ in range(DESTINATION_ATTEMPTS):
+        cell = random_cell(world, stream)
+        distance = grid.grid_distance(pickup, cell)
+        if distance is not None and low <= distance <= high:
+            return cell
+    found = _disk_destination(world, pickup, (low + high) // 2, stream)
+    return pickup if found is None else found
+
+
+def _disk_destination(world: Simulation, pickup: int, k: int, stream: Stream) -> int | None:
+    grid = world.grid
+    low, high = world.min_trip_cells, world.max_trip_cells
+    candidates = []
+    for cell in grid.disk(pickup, k):
+        distance = grid.grid_distance(pickup, cell)
+        if distance is not None and low <= distance <= high and grid.in_bounds(cell):
+            candidates.append(cell)
+    if not candidates:
+        return None
+    return candidates[stream.integer(0, len(candidates) - 1)]

@@ -7,8 +7,28 @@ import statistics
 
 import pytest
 
+from sweeplib.sim import ScenarioParams, Simulation
+from sweeplib.sim.engine import HANDLERS
 from sweeplib.sim.events import EventKind, EventQueue
 from sweeplib.sim.rng import MASK64, Stream, first_uniform
+
+
+def test_every_event_kind_has_its_handler():
+    """The world's handler table is indexed by kind: ``HANDLERS[k]`` handles kind ``k``."""
+    assert len(HANDLERS) == len(EventKind)
+    for kind, handler in zip(EventKind, HANDLERS, strict=True):
+        assert handler.__name__ == f"on_{kind.name.lower()}"
+
+
+def test_the_worlds_schedule_orders_events_as_the_queue_does():
+    """``Simulation.schedule`` packs the same heap keys as ``EventQueue.push``."""
+    sim = Simulation(ScenarioParams(num_riders=0, num_drivers=0))
+    queue = EventQueue()
+    for at_ms, kind in [(20, 1), (20, 5), (10, 12), (20, 5), (0, 17), (10, 0)]:
+        sim.schedule(at_ms, kind)
+        queue.push(at_ms, kind)
+    assert sim.queue.pending() == queue.pending()
+    assert sorted(sim.queue.heap) == sorted(queue.heap)
 
 
 def test_events_pop_by_time_then_higher_ordinal_first():

@@ -8,8 +8,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sweeplib.sim import DriverDecisionConfig, EventKind, MatchingAlgorithm
-from sweeplib.sim import matching as m
+from sweeplib.sim import DriverDecisionConfig, EventKind, MatchingAlgorithm, matching
+from sweeplib.sim import assignment as m
 from sweeplib.sim.entities import (
     DRIVER_EN_ROUTE,
     DRIVER_EVALUATING,
@@ -74,7 +74,7 @@ def offer(sim, score):
     rider = waiting_rider(sim, ORIGIN, DEST)
     sim.handle(EventKind.TRY_MATCH, rider)  # no-op in batch mode; link by hand
     rider.matched_driver = driver
-    sim._set_driver_state(driver, DRIVER_EVALUATING)
+    sim.set_driver_state(driver, DRIVER_EVALUATING)
     driver.matched_rider = rider
     return driver, rider
 
@@ -126,7 +126,7 @@ def test_acceptance_probability_formula():
     pickup_km = sim.grid.distance_km(driver.cell, rider.cell)
     trip_km = sim.grid.distance_km(rider.cell, rider.destination)
     score = 1.0 + 1.5 - 2.0 * pickup_km + 0.5 * trip_km - 0.5 * 0.25 - 1.0 * 0.1
-    assert np.isclose(sim.acceptance_probability(driver, rider), 1 / (1 + np.exp(-score)))
+    assert np.isclose(matching.acceptance_probability(sim, driver, rider), 1 / (1 + np.exp(-score)))
 
 
 def test_decision_for_a_driver_not_evaluating_is_a_no_op():
@@ -140,7 +140,7 @@ def test_decision_for_a_cancelled_rider_returns_the_driver_to_idle():
     sim = empty_world()
     driver, rider = offer(sim, 0.0)
     sim.handle(EventKind.RIDER_CANCEL, rider)
-    sim._set_driver_state(driver, DRIVER_EVALUATING)  # a stale evaluating driver
+    sim.set_driver_state(driver, DRIVER_EVALUATING)  # a stale evaluating driver
     sim.handle(EventKind.DRIVER_DECISION, driver)
     assert driver.state == DRIVER_IDLE
 
@@ -177,25 +177,30 @@ def test_match_radius_is_in_grid_hops():
     sim = empty_world(match_radius=2)
     inside = driver_at(sim, ring(ORIGIN, 2)[0])
     driver_at(sim, ring(ORIGIN, 3)[0])
-    assert sim.feasible_drivers(ORIGIN) == [inside]
+    assert matching.feasible_drivers(sim, ORIGIN) == [inside]
 
 
 def test_feasible_drivers_follow_the_idle_order_with_swap_remove():
     sim = empty_world(match_radius=2)
     cells = ring(ORIGIN, 1)[:4]
     drivers = [driver_at(sim, cell) for cell in cells]
-    assert sim.feasible_drivers(ORIGIN) == drivers
-    sim._set_driver_state(drivers[0], DRIVER_EVALUATING)  # swap-remove: last takes slot 0
-    assert sim.feasible_drivers(ORIGIN) == [drivers[3], drivers[1], drivers[2]]
-    sim._set_driver_state(drivers[0], DRIVER_IDLE)  # re-appended at the end
-    assert sim.feasible_drivers(ORIGIN) == [drivers[3], drivers[1], drivers[2], drivers[0]]
+    assert matching.feasible_drivers(sim, ORIGIN) == drivers
+    sim.set_driver_state(drivers[0], DRIVER_EVALUATING)  # swap-remove: last takes slot 0
+    assert matching.feasible_drivers(sim, ORIGIN) == [drivers[3], drivers[1], drivers[2]]
+    sim.set_driver_state(drivers[0], DRIVER_IDLE)  # re-appended at the end
+    assert matching.feasible_drivers(sim, ORIGIN) == [
+        drivers[3],
+        drivers[1],
+        drivers[2],
+        drivers[0],
+    ]
 
 
 def test_large_radius_scan_agrees_with_the_disk_lookup():
     sim = empty_world(match_radius=40)  # disk of 4,921 cells > 4 × occupied cells
     inside = [driver_at(sim, ring(ORIGIN, k)[0]) for k in (0, 7, 40)]
     driver_at(sim, ring(ORIGIN, 41)[0])
-    assert sim.feasible_drivers(ORIGIN) == inside
+    assert matching.feasible_drivers(sim, ORIGIN) == inside
 
 
 def test_batch_simple_double_books_one_driver():
@@ -217,7 +222,7 @@ def test_batch_hungarian_small_batch_is_greedy_by_rider_order():
     other = driver_at(sim, ring(ORIGIN, 3)[0])
     first = waiting_rider(sim, ORIGIN, DEST)
     second = waiting_rider(sim, ring(ORIGIN, 1)[0], DEST)
-    pairs = sim.find_batch_matches([first, second])
+    pairs = matching.find_batch_matches(sim, [first, second])
     # greedy: the first rider takes the nearest driver even though the second rider
     # sits on that driver's cell
     assert pairs == [(first, near), (second, other)]
@@ -230,13 +235,13 @@ def test_batch_hungarian_large_batch_maximises_matches_then_minimises_cost():
             driver_at(sim, cell)  # 24 idle drivers: above the greedy cut-over
     first = waiting_rider(sim, ORIGIN, DEST)
     second = waiting_rider(sim, ring(ORIGIN, 1)[0], DEST)
-    pairs = sim.find_batch_matches([first, second])
+    pairs = matching.find_batch_matches(sim, [first, second])
     assert len(pairs) == 2
     assert {rider for rider, _ in pairs} == {first, second}
     assert len({driver for _, driver in pairs}) == 2
-    total = sum(sim._score(rider, driver) for rider, driver in pairs)
+    total = sum(matching.match_score(sim, rider, driver) for rider, driver in pairs)
     best = max(
-        sim._score(first, a) + sim._score(second, b)
+        matching.match_score(sim, first, a) + matching.match_score(sim, second, b)
         for a, b in itertools.permutations(sim.idle, 2)
         if a.idle_pos != b.idle_pos
     )

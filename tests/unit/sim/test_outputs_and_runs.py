@@ -2,34 +2,36 @@
 
 from __future__ import annotations
 
-import io
+import hashlib
 import itertools
 import json
 import subprocess
 import sys
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sweeplib.sim import (
-    SHARD_METRICS_SCHEMA,
-    SNAPSHOT_COUNTS_SCHEMA,
-    TRIP_DATA_SCHEMA,
+    METRIC_NAMES,
+    SNAPSHOT_COLUMNS,
+    TRIP_COLUMNS,
     EventKind,
     MatchingAlgorithm,
     PricingConfig,
     ScenarioError,
     ScenarioParams,
     Simulation,
+    movement,
     simulate,
 )
 from sweeplib.sim.outputs import distribution_stats
 from sweeplib.sim.run import collect_metrics
 
 from .world import ORIGIN, driver_at, empty_world, ring, waiting_rider
+
+SMALL = ScenarioParams(num_riders=120, num_drivers=40, match_radius=3, seed=99)
 
 
 def test_distribution_stats():
@@ -41,37 +43,54 @@ def test_distribution_stats():
     assert distribution_stats(list(range(11)))[2] == 9.0
 
 
-def test_schemas_match_the_parquet_contract():
-    assert len(TRIP_DATA_SCHEMA) == 12
-    assert [f.name for f in TRIP_DATA_SCHEMA if f.nullable] == [
-        "pickup_at",
-        "dropoff_at",
-        "cancelled_at",
-    ]
-    assert TRIP_DATA_SCHEMA.field("state").type == pa.uint8()
-    assert len(SNAPSHOT_COUNTS_SCHEMA) == 15
-    assert all(f.type == pa.uint64() and not f.nullable for f in SNAPSHOT_COUNTS_SCHEMA)
-    assert SHARD_METRICS_SCHEMA.names[:4] == [
-        "total_riders",
-        "completed_riders",
-        "abandoned_quote_riders",
-        "cancelled_riders",
-    ]
-    assert len(SHARD_METRICS_SCHEMA) == 18 and "total_drivers" not in SHARD_METRICS_SCHEMA.names
+def test_outputs_are_named_numpy_columns_in_contract_order():
+    result = simulate(SMALL)
+    assert list(result.trip_data) == [name for name, _ in TRIP_COLUMNS]
+    assert len(TRIP_COLUMNS) == 12
+    for name, dtype in TRIP_COLUMNS:
+        assert result.trip_data[name].dtype == dtype, name
+    nullable = [n for n, c in result.trip_data.items() if isinstance(c, np.ma.MaskedArray)]
+    assert nullable == ["pickup_at", "dropoff_at", "cancelled_at"]
+    assert result.trip_data["state"].dtype == np.uint8
+    assert list(result.snapshot_counts) == list(SNAPSHOT_COLUMNS) and len(SNAPSHOT_COLUMNS) == 15
+    assert all(c.dtype == np.uint64 for c in result.snapshot_counts.values())
+    assert {len(c) for c in result.snapshot_counts.values()} == {result.snapshot_count}
+    assert list(result.metrics) == list(METRIC_NAMES) and METRIC_NAMES[-1] == "total_drivers"
 
 
-def test_invalid_parameters_are_rejected_by_name():
+def test_unset_trip_times_are_masked_not_zero():
+    trips = simulate(SMALL).trip_data
+    completed = trips["state"] == 2
+    assert completed.all() and len(completed) == 2
+    assert not trips["dropoff_at"].mask.any() and (trips["dropoff_at"].compressed() > 0).all()
+    assert trips["cancelled_at"].mask.all()  # never cancelled: null, not 0
+
+
+def test_invalid_parameters_are_rejected_by_name_when_constructed():
     with pytest.raises(ScenarioError, match="epoch_ms"):
-        simulate(ScenarioParams(epoch_ms=-1))
-    with pytest.raises(ScenarioError, match="commission_rate"):
-        simulate(ScenarioParams(pricing_config=PricingConfig(commission_rate=1.5)))
+        ScenarioParams(epoch_ms=-1)
+    with pytest.raises(ScenarioError, match=r"pricing_config\.commission_rate"):
+        PricingConfig(commission_rate=1.5)
     with pytest.raises(ScenarioError, match="batch_interval_secs"):
-        simulate(ScenarioParams(batch_interval_secs=0))
+        ScenarioParams(batch_interval_secs=0)
+    with pytest.raises(ScenarioError, match="matching_algorithm_type"):
+        ScenarioParams(matching_algorithm_type="hungarian")  # type: ignore[arg-type]
+    with pytest.raises(ScenarioError, match="num_riders: must be an unsigned integer"):
+        ScenarioParams(num_riders=True)
+    with pytest.raises(ScenarioError, match="seed"):
+        ScenarioParams(seed=12).replace(seed=-1)
+
+
+def test_checked_values_are_trusted_not_checked_again():
+    # The sweep path hands over values checked when its request was parsed.
+    params = ScenarioParams.from_checked(num_riders=7, seed=3)
+    assert (params.num_riders, params.num_drivers, params.seed) == (7, 100, 3)
+    assert params == ScenarioParams(num_riders=7, seed=3)
 
 
 def test_end_time_zero_runs_nothing():
     result = simulate(ScenarioParams(simulation_end_time_ms=0, seed=1))
-    assert result.events_processed == 0 and result.snapshot_counts.num_rows == 0
+    assert result.events_processed == 0 and result.snapshot_count == 0
 
 
 def test_default_end_time_is_window_plus_two_hours():
@@ -162,7 +181,8 @@ def test_invariants_hold_on_generated_scenarios(params):
     timestamps = [row[0] for row in snapshots_seen]
     assert all(b - a >= 1_000 for a, b in itertools.pairwise(timestamps))
     for row in [
-        dict(zip(TRIP_DATA_SCHEMA.names, r, strict=True)) for r in sim.snapshotted_trips.values()
+        dict(zip([n for n, _ in TRIP_COLUMNS], r, strict=True))
+        for r in sim.snapshotted_trips.values()
     ]:
         check_trip_row(row)
     assert min(metrics["avg_time_to_match_ms"], metrics["avg_time_to_pickup_ms"]) >= 0
@@ -170,31 +190,36 @@ def test_invariants_hold_on_generated_scenarios(params):
         assert metrics["avg_time_to_pickup_ms"] >= 2_000
 
 
-def parquet_bytes(table: pa.Table) -> bytes:
-    sink = io.BytesIO()
-    pq.write_table(table, sink, compression="snappy", store_schema=False)
-    return sink.getvalue()
-
-
-SMALL = ScenarioParams(num_riders=120, num_drivers=40, match_radius=3, seed=99)
+def column_digest(columns) -> str:
+    """SHA-256 over every column's values and null mask."""
+    digest = hashlib.sha256()
+    for name, column in columns.items():
+        digest.update(name.encode())
+        digest.update(np.ma.getdata(column).tobytes())
+        digest.update(np.ma.getmaskarray(column).tobytes())
+    return digest.hexdigest()
 
 
 def test_same_params_give_identical_outputs_in_one_process():
     a, b = simulate(SMALL), simulate(SMALL)
     assert a.metrics == b.metrics and a.events_processed == b.events_processed
     assert a.metrics["completed_trips"] > 0
-    assert parquet_bytes(a.trip_data) == parquet_bytes(b.trip_data)
-    assert parquet_bytes(a.snapshot_counts) == parquet_bytes(b.snapshot_counts)
+    assert column_digest(a.trip_data) == column_digest(b.trip_data)
+    assert column_digest(a.snapshot_counts) == column_digest(b.snapshot_counts)
 
 
 def test_same_params_give_identical_outputs_across_processes():
     code = (
-        "import hashlib, io, json, pyarrow.parquet as pq\n"
+        "import hashlib, json\n"
+        "import numpy as np\n"
         "from sweeplib.sim import ScenarioParams, simulate\n"
+        "def h(columns):\n"
+        "    d = hashlib.sha256()\n"
+        "    for name, c in columns.items():\n"
+        "        d.update(name.encode()); d.update(np.ma.getdata(c).tobytes())\n"
+        "        d.update(np.ma.getmaskarray(c).tobytes())\n"
+        "    return d.hexdigest()\n"
         "r = simulate(ScenarioParams(num_riders=120, num_drivers=40, match_radius=3, seed=99))\n"
-        "def h(t):\n"
-        "    s = io.BytesIO(); pq.write_table(t, s, compression='snappy', store_schema=False)\n"
-        "    return hashlib.sha256(s.getvalue()).hexdigest()\n"
         "print(json.dumps([r.metrics, h(r.trip_data), h(r.snapshot_counts)]))\n"
     )
     outputs = {
@@ -215,7 +240,7 @@ def test_same_params_give_identical_outputs_across_processes():
 def test_trip_data_rows_are_sorted_by_trip_entity():
     """Deviation 4."""
     result = simulate(SMALL)
-    entities = result.trip_data.column("trip_entity").to_pylist()
+    entities = result.trip_data["trip_entity"].tolist()
     assert entities == sorted(entities) and len(entities) > 1
 
 
@@ -248,8 +273,8 @@ def test_reverse_route_is_directed():
     """Deviation 1: a route B→A after A→B starts at B (no reversed cached path)."""
     sim = empty_world()
     a, b = ORIGIN, ring(ORIGIN, 4)[0]
-    forward = sim._build_route(a, b)
-    backward = sim._build_route(b, a)
+    forward = movement.build_route(sim, a, b)
+    backward = movement.build_route(sim, b, a)
     assert forward is not None and backward is not None
     assert forward.cells[0] == a and backward.cells[0] == b
     assert backward.cells[-1] == a
@@ -257,10 +282,10 @@ def test_reverse_route_is_directed():
     driver = driver_at(sim, b)
     rider = waiting_rider(sim, a, ring(a, 5)[0])
     rider.matched_driver = driver
-    sim._set_driver_state(driver, 1)
+    sim.set_driver_state(driver, 1)
     driver.matched_rider = rider
     sim.queue.heap.clear()
-    sim._set_driver_state(driver, 2)
+    sim.set_driver_state(driver, 2)
     from sweeplib.sim.entities import Trip
 
     index, generation = sim.entities.allocate()
@@ -278,7 +303,7 @@ def test_extra_move_step_when_the_straight_line_exceeds_the_segment_sum():
     found = None
     for k in range(2, 12):
         for target in ring(ORIGIN, k):
-            route = sim._build_route(ORIGIN, target)
+            route = movement.build_route(sim, ORIGIN, target)
             total = 0.0
             for km in route.segment_km:
                 total += km

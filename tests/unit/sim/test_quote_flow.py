@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sweeplib.sim import EventKind, PricingConfig, RiderQuoteConfig
+from sweeplib.sim import EventKind, PricingConfig, RiderQuoteConfig, quotes
 from sweeplib.sim.entities import RIDER_BROWSING, RIDER_WAITING
 
 from .world import ORIGIN, browsing_rider, driver_at, empty_world, kinds, queued, ring
@@ -55,28 +55,28 @@ def test_surge_multiplier_counts_demand_and_idle_supply_in_the_disk():
     for cell in (ORIGIN, neighbours[1], neighbours[2]):
         browsing_rider(sim, cell, DEST)
     # demand 3 (includes the quoting rider) vs supply 1 → 1 + 2/1 = 3, capped at 1.8
-    assert sim.surge_multiplier(ORIGIN) == 1.8
+    assert quotes.surge_multiplier(sim, ORIGIN) == 1.8
     driver_at(sim, neighbours[3])
     driver_at(sim, neighbours[4])
     # demand 3 vs supply 3 → no surge
-    assert sim.surge_multiplier(ORIGIN) == 1.0
+    assert quotes.surge_multiplier(sim, ORIGIN) == 1.0
     browsing_rider(sim, neighbours[5], DEST)
     # demand 4 vs supply 3 → 1 + 1/3
-    assert sim.surge_multiplier(ORIGIN) == 1.0 + 1 / 3
+    assert quotes.surge_multiplier(sim, ORIGIN) == 1.0 + 1 / 3
 
 
 def test_surge_with_demand_and_no_supply_is_the_maximum():
     pricing = PricingConfig(surge_enabled=True, surge_radius_k=2, surge_max_multiplier=1.3)
     sim = empty_world(pricing_config=pricing)
     browsing_rider(sim, ORIGIN, DEST)
-    assert sim.surge_multiplier(ORIGIN) == 1.3
+    assert quotes.surge_multiplier(sim, ORIGIN) == 1.3
 
 
 def test_surge_radius_zero_disables_surge():
     pricing = PricingConfig(surge_enabled=True, surge_radius_k=0, surge_max_multiplier=3.0)
     sim = empty_world(pricing_config=pricing)
     browsing_rider(sim, ORIGIN, DEST)
-    assert sim.surge_multiplier(ORIGIN) == 1.0
+    assert quotes.surge_multiplier(sim, ORIGIN) == 1.0
 
 
 def test_accept_probability_one_accepts():

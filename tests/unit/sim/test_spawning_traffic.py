@@ -7,9 +7,8 @@ import statistics
 import h3.api.basic_int as h3
 import pytest
 
-from sweeplib.sim import ScenarioParams, Simulation
-from sweeplib.sim.geo import Grid
-from sweeplib.sim.spawning import (
+from sweeplib.sim import ScenarioParams, Simulation, movement, spawning
+from sweeplib.sim.arrivals import (
     DRIVER_WEEKDAY,
     DRIVER_WEEKEND,
     RIDER_WEEKDAY,
@@ -17,6 +16,7 @@ from sweeplib.sim.spawning import (
     ArrivalProcess,
     calendar,
 )
+from sweeplib.sim.geo import Grid
 from sweeplib.sim.traffic import BERLIN_PROFILE, density_factor, hour_of
 
 from .world import ORIGIN, ring
@@ -92,8 +92,8 @@ def test_destinations_beyond_twenty_cells_use_rejection_sampling():
 
     for k in range(30):
         stream = Stream(k)
-        pickup = sim._random_cell(stream)
-        destination = sim._destination(pickup, stream)
+        pickup = spawning.random_cell(sim, stream)
+        destination = spawning.destination(sim, pickup, stream)
         assert 25 <= h3.grid_distance(pickup, destination) <= 40
 
 
@@ -200,7 +200,7 @@ def test_speed_uses_traffic_and_density_when_enabled():
     sim = Simulation(params)
     drivers = [sim.add_driver(ORIGIN, 200.0, 36_000_000) for _ in range(4)]
     sim.now = 7 * 3_600_000
-    speeds = [sim._speed_kmh(drivers[0]) for _ in range(200)]
+    speeds = [movement.speed_kmh(sim, drivers[0]) for _ in range(200)]
     assert min(speeds) >= 30 * 0.3825 - 1e-9 and max(speeds) <= 50 * 0.3825 + 1e-9
 
 
@@ -210,7 +210,7 @@ def test_no_density_factor_without_the_spatial_index():
     )
     sim = Simulation(params)  # 100 configured entities: the original has no index here
     drivers = [sim.add_driver(ORIGIN, 200.0, 36_000_000) for _ in range(12)]
-    speeds = [sim._speed_kmh(drivers[0]) for _ in range(200)]
+    speeds = [movement.speed_kmh(sim, drivers[0]) for _ in range(200)]
     assert min(speeds) >= 30.0
 
 

@@ -14,7 +14,6 @@ from sweeplib.sim import (
     ScenarioParams,
     Simulation,
 )
-from sweeplib.sim.engine import travel_ms
 from sweeplib.sim.entities import (
     DRIVER_EN_ROUTE,
     DRIVER_EVALUATING,
@@ -28,6 +27,7 @@ from sweeplib.sim.entities import (
     TRIP_ON_TRIP,
     Trip,
 )
+from sweeplib.sim.movement import travel_ms
 
 from .world import ORIGIN, driver_at, empty_world, kinds, queued, ring, waiting_rider
 
@@ -53,17 +53,10 @@ def en_route_trip(sim: Simulation, driver_cell: int, rider_cell: int = ORIGIN) -
     driver = driver_at(sim, driver_cell)
     rider = waiting_rider(sim, rider_cell, DEST)
     rider.matched_driver = driver
-    sim._set_driver_state(driver, DRIVER_EVALUATING)
+    sim.set_driver_state(driver, DRIVER_EVALUATING)
     driver.matched_rider = rider
-    sim._set_driver_state(driver, DRIVER_EN_ROUTE)
-    index, generation = sim.entities.allocate()
-    trip = Trip(
-        index, generation, rider, driver, sim.now, sim.grid.distance_km(driver_cell, rider_cell)
-    )
-    sim.trips.append(trip)
-    sim.trip_counts[TRIP_EN_ROUTE] += 1
-    rider.assigned_trip = trip
-    return trip
+    sim.set_driver_state(driver, DRIVER_EN_ROUTE)
+    return sim.add_trip(rider, driver)
 
 
 def test_first_move_step_moves_one_hop_and_reports_the_eta():
