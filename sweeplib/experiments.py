@@ -1,7 +1,8 @@
 """Sweep points: scenario resolution, effective parameters, running, health score.
 
 Resolution follows the original's serverless mapping (SIM_SPEC §9.3): the selected
-dimension values are applied to ``ScenarioParams()`` defaults — so a sweep that does
+dimension values are applied, each through its :class:`~sweeplib.dimensions.DimensionSpec`,
+to ``ScenarioParams()`` defaults — so a sweep that does
 not set ``match_radius`` matches only within the same H3 cell — pricing fields start
 from a default ``PricingConfig``, and ``simulation_duration_hours`` is an **absolute**
 end time (``h × 3,600,000`` ms), not "request window + h" as in the original's local
@@ -18,18 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sweeplib.contracts import parameter_fingerprint
-from sweeplib.dimensions import (
-    canonical_matching_algorithm,
-    canonical_traffic_profile,
-    validate_dimension_name,
-    validate_dimension_value,
-)
-from sweeplib.errors import InvalidRequest
+from sweeplib.dimensions import DIMENSIONS, JSONScalar, check_point
 from sweeplib.sim import (
     DEFAULT_MAX_STEPS,
-    MatchingAlgorithm,
     PricingConfig,
-    ScenarioError,
     ScenarioParams,
     SimulationResult,
     simulate,
@@ -44,32 +37,42 @@ __all__ = [
     "health_scores",
     "resolve_point",
     "run_point",
+    "scenario_for",
 ]
 
-_PRICING_FIELDS = frozenset(
-    {
-        "commission_rate",
-        "base_fare",
-        "per_km_rate",
-        "surge_enabled",
-        "surge_radius_k",
-        "surge_max_multiplier",
-    }
-)
-_FLOAT_FIELDS = frozenset(
-    {"commission_rate", "base_fare", "per_km_rate", "surge_max_multiplier", "eta_weight"}
-)
+_PRICING = "pricing_config."
 
 
-def resolve_point(selected: Mapping[str, Any], seed: int) -> ScenarioParams:
-    """The kernel parameters of one sweep point.
+def scenario_for(values: Mapping[str, JSONScalar], seed: int) -> ScenarioParams:
+    """The kernel parameters of one sweep point, from **checked** dimension values.
+
+    Each dimension's spec sets its kernel parameter (:attr:`DimensionSpec.target`,
+    :attr:`DimensionSpec.to_kernel`) on ``ScenarioParams()`` defaults; pricing
+    dimensions start from a default ``PricingConfig``. Nothing is checked again: the
+    values come from a parsed request or message (or :func:`resolve_point`).
 
     Parameters
     ----------
-    selected
-        Dimension name → raw JSON value, as the request carries them.
+    values
+        Dimension name → JSON value, checked (a :class:`~sweeplib.planning.SweepPoint`'s).
     seed
         The point's seed (``request seed XOR point index``, unsigned 64-bit).
+    """
+    scenario: dict[str, Any] = {"seed": seed}
+    pricing: dict[str, Any] = {}
+    for name, value in values.items():
+        spec = DIMENSIONS[name]
+        if spec.target.startswith(_PRICING):
+            pricing[spec.target.removeprefix(_PRICING)] = spec.to_kernel(value)
+        else:
+            scenario[spec.target] = spec.to_kernel(value)
+    if pricing:
+        scenario["pricing_config"] = PricingConfig.from_checked(**pricing)
+    return ScenarioParams.from_checked(**scenario)
+
+
+def resolve_point(selected: Mapping[str, Any], seed: int) -> ScenarioParams:
+    """The kernel parameters of one point given by hand: its values are checked first.
 
     Raises
     ------
@@ -77,34 +80,7 @@ def resolve_point(selected: Mapping[str, Any], seed: int) -> ScenarioParams:
         An unknown dimension name, or a value of the wrong JSON type or range;
         ``field`` names the dimension.
     """
-    scenario: dict[str, Any] = {"seed": seed}
-    pricing: dict[str, Any] = {}
-    for name in sorted(selected):
-        value = selected[name]
-        validate_dimension_name(name)
-        validate_dimension_value(name, value)
-        if name in _FLOAT_FIELDS:
-            value = float(value)
-        if name in _PRICING_FIELDS:
-            pricing[name] = value
-        elif name == "simulation_duration_hours":
-            scenario["simulation_end_time_ms"] = None if value is None else value * 3_600_000
-        elif name == "matching_algorithm_type":
-            scenario[name] = MatchingAlgorithm(canonical_matching_algorithm(value))
-        elif name == "traffic_profile":
-            scenario[name] = canonical_traffic_profile(value)
-        elif name == "base_speed_kmh":
-            scenario[name] = None if value is None else float(value)
-        else:
-            scenario[name] = value
-    if pricing:
-        scenario["pricing_config"] = PricingConfig(**pricing)
-    params = ScenarioParams(**scenario)
-    try:
-        params.validate()
-    except ScenarioError as error:  # the dimension checks should make this unreachable
-        raise InvalidRequest(f"dimensions.{error.field}", error.reason) from error
-    return params
+    return scenario_for(check_point(selected), seed)
 
 
 def effective_parameters_document(
@@ -178,10 +154,12 @@ class PointRun:
 
 
 def run_point(
-    selected: Mapping[str, Any], seed: int, *, max_steps: int = DEFAULT_MAX_STEPS
+    selected: Mapping[str, JSONScalar], seed: int, *, max_steps: int = DEFAULT_MAX_STEPS
 ) -> PointRun:
-    """Resolve and simulate one sweep point."""
-    params = resolve_point(selected, seed)
+    """Simulate one sweep point from its **checked** dimension values (see
+    :func:`scenario_for`; check values given by hand with
+    :func:`~sweeplib.dimensions.check_point` first)."""
+    params = scenario_for(selected, seed)
     document = effective_parameters_document(selected, params)
     started = time.perf_counter()
     result = simulate(params, max_steps=max_steps)

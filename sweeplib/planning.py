@@ -5,13 +5,13 @@
   sorted order, the **last name varies fastest** (mixed radix), i.e. the order of
   ``itertools.product(*(dimensions[name] for name in sorted(dimensions)))``.
 * :func:`point_seed` is the per-point seed, ``seed XOR point_index`` as unsigned 64-bit.
-* :func:`shard_messages` yields the queue message of every shard.
+* :func:`shard_messages` yields the queue message of every shard, and
+  :func:`shard_points` the points of one shard's message (checked values, seeds).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -25,15 +25,15 @@ from sweeplib.contracts import (
     RunContextRecord,
     ShardMessage,
     SweepRequest,
-    config_fingerprint,
     format_run_date,
-    request_fingerprint,
 )
+from sweeplib.contracts.request import total_points
 from sweeplib.errors import PlanTooLarge
 
 __all__ = [
     "ShardPlan",
     "ShardRange",
+    "SweepPoint",
     "compute_shard_plan",
     "contiguous_shards",
     "point_index",
@@ -41,6 +41,7 @@ __all__ = [
     "point_values",
     "run_context_record",
     "shard_messages",
+    "shard_points",
     "total_points",
 ]
 
@@ -88,11 +89,6 @@ class ShardPlan:
     shards: tuple[ShardRange, ...]
 
 
-def total_points(dimensions: Mapping[str, Sequence[JSONScalar]]) -> int:
-    """The number of points of a sweep: the product of the dimension lengths."""
-    return math.prod(len(values) for values in dimensions.values())
-
-
 def compute_shard_plan(request: SweepRequest, limits: Limits = DEFAULT_LIMITS) -> ShardPlan:
     """Split the request's points into contiguous shards (DESIGN §3.3).
 
@@ -115,7 +111,8 @@ def compute_shard_plan(request: SweepRequest, limits: Limits = DEFAULT_LIMITS) -
     PlanTooLarge
         ``field`` ``"shard_count"`` or ``"shard_size"`` when the plan needs more shards
         than ``min(request.max_shards, limits.max_shards)``; ``"dimensions"`` when the
-        points exceed ``limits.max_points``.
+        points exceed ``limits.max_points`` or a shard's message would be longer than
+        ``limits.max_message_bytes``.
     """
     total = total_points(request.dimensions)
     if total > limits.max_points:
@@ -135,13 +132,43 @@ def compute_shard_plan(request: SweepRequest, limits: Limits = DEFAULT_LIMITS) -
         source = "max_shards" if cap == request.max_shards else "the deployment's limit"
         raise PlanTooLarge(field, f"{why}, more than {source} {cap}")
 
-    return ShardPlan(
+    plan = ShardPlan(
         total_points=total,
         shard_count=count,
         shard_strategy=strategy,
         max_shards=cap,
         shards=contiguous_shards(total, count),
     )
+    if limits.max_message_bytes is not None:
+        _check_message_sizes(request, plan, limits.max_message_bytes)
+    return plan
+
+
+# Any run date has ten characters: a stand-in gives every message its real length.
+_SIZING_RUN_DATE = "2000-01-01"
+
+
+def _check_message_sizes(request: SweepRequest, plan: ShardPlan, limit: int) -> None:
+    """Refuse a plan whose shard messages a queue capped at ``limit`` bytes would refuse.
+
+    A message grows with its shard id and bounds only, so the last is the longest; when
+    it is too long, the first message over the limit is named.
+    """
+
+    def size(shard: ShardRange) -> int:
+        message = _message(request, plan, shard, _SIZING_RUN_DATE)
+        return len(message.to_json().encode("utf-8"))
+
+    if size(plan.shards[-1]) <= limit:
+        return
+    for shard in plan.shards:
+        found = size(shard)
+        if found > limit:
+            raise PlanTooLarge(
+                "dimensions",
+                f"the queue message of shard {shard.shard_id} is {found} bytes; SQS takes "
+                f"at most {limit}: use fewer or shorter dimension values",
+            )
 
 
 def contiguous_shards(total: int, count: int) -> tuple[ShardRange, ...]:
@@ -265,21 +292,49 @@ def shard_messages(
         ``field`` ``"run_date"`` if ``run_date`` is not a calendar date.
     """
     date_text = format_run_date(run_date)
-    fingerprint = request_fingerprint(request)
     for shard in plan.shards:
-        yield ShardMessage(
-            schema_version=SCHEMA_VERSION,
-            run_id=request.run_id,
-            run_date=date_text,
-            request_fingerprint=fingerprint,
-            dimensions=request.dimensions,
-            total_points=plan.total_points,
-            shard_id=shard.shard_id,
-            start_index=shard.start_index,
-            end_index_exclusive=shard.end_index_exclusive,
-            seed=request.seed,
-            failure_injection_shards=request.failure_injection_shards,
-        )
+        yield _message(request, plan, shard, date_text)
+
+
+def _message(
+    request: SweepRequest, plan: ShardPlan, shard: ShardRange, run_date: str
+) -> ShardMessage:
+    return ShardMessage(
+        schema_version=SCHEMA_VERSION,
+        run_id=request.run_id,
+        run_date=run_date,
+        request_fingerprint=request.request_fingerprint,
+        dimensions=request.dimensions,
+        total_points=plan.total_points,
+        shard_id=shard.shard_id,
+        start_index=shard.start_index,
+        end_index_exclusive=shard.end_index_exclusive,
+        seed=request.seed,
+        failure_injection_shards=request.failure_injection_shards,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SweepPoint:
+    """One point of a sweep: its index, its dimension values (checked when the request
+    or message was parsed) and its seed."""
+
+    index: int
+    values: Mapping[str, JSONScalar]
+    seed: int
+
+
+def shard_points(message: ShardMessage) -> Iterator[SweepPoint]:
+    """The points of one shard, in index order (values decoded as :func:`point_values`)."""
+    names = tuple(message.dimensions)  # sorted when the message was built or decoded
+    columns = [message.dimensions[name] for name in names]
+    for index in range(message.start_index, message.end_index_exclusive):
+        remainder = index
+        digits = [0] * len(names)
+        for position in range(len(names) - 1, -1, -1):
+            remainder, digits[position] = divmod(remainder, len(columns[position]))
+        values = {name: columns[i][digits[i]] for i, name in enumerate(names)}
+        yield SweepPoint(index, values, point_seed(message.seed, index))
 
 
 def run_context_record(
@@ -295,8 +350,8 @@ def run_context_record(
     return RunContextRecord(
         run_id=request.run_id,
         request_source=request_source,
-        request_fingerprint=request_fingerprint(request),
-        config_fingerprint=config_fingerprint(request),
+        request_fingerprint=request.request_fingerprint,
+        config_fingerprint=request.config_fingerprint,
         total_points=plan.total_points,
         shard_count=plan.shard_count,
         shard_strategy=plan.shard_strategy,

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from sweeplib.checks import describe_value
 from sweeplib.dimensions import (
     DIMENSION_NAMES,
     DIMENSIONS,
-    canonical_matching_algorithm,
-    canonical_traffic_profile,
-    describe_json_value,
+    check_point,
     validate_dimension_name,
     validate_dimension_value,
 )
 from sweeplib.errors import InvalidRequest
+from sweeplib.sim import PARAMETER_CHECKS, MatchingAlgorithm, PricingConfig, ScenarioParams
 
 U32_MAX = 2**32 - 1
 U64_MAX = 2**64 - 1
@@ -50,6 +52,25 @@ def test_every_dimension_is_documented():
     for spec in DIMENSIONS.values():
         assert spec.value_type
         assert len(spec.description) > 10
+
+
+def test_every_dimension_sets_a_kernel_parameter():
+    scenario = {f.name for f in dataclasses.fields(ScenarioParams)}
+    pricing = {f"pricing_config.{f.name}" for f in dataclasses.fields(PricingConfig)}
+    for spec in DIMENSIONS.values():
+        assert spec.target in scenario | pricing, spec.name
+
+
+def test_ranges_are_the_kernels_own_written_once():
+    """A dimension's range is the kernel's (only whether null is accepted may differ)."""
+    derived = {"simulation_duration_hours", "matching_algorithm_type", "traffic_profile"}
+    for spec in DIMENSIONS.values():
+        if spec.name in derived:
+            continue
+        kernel = PARAMETER_CHECKS[spec.target]
+        assert dataclasses.replace(kernel, nullable=spec.check.nullable) == spec.check, spec.name
+    hours = DIMENSIONS["simulation_duration_hours"].check
+    assert hours.high * 3_600_000 <= PARAMETER_CHECKS["simulation_end_time_ms"].high
 
 
 VALID = [
@@ -199,7 +220,9 @@ def test_a_name_must_be_a_string():
     ],
 )
 def test_matching_algorithm_spellings_map_to_the_kernel_names(spelling, canonical):
-    assert canonical_matching_algorithm(spelling) == canonical
+    validate_dimension_value("matching_algorithm_type", spelling)
+    to_kernel = DIMENSIONS["matching_algorithm_type"].to_kernel
+    assert to_kernel(spelling) is MatchingAlgorithm(canonical)
 
 
 @pytest.mark.parametrize(
@@ -207,17 +230,31 @@ def test_matching_algorithm_spellings_map_to_the_kernel_names(spelling, canonica
     [("none", "none"), ("None", "none"), ("BERLIN", "berlin"), ("berlin", "berlin")],
 )
 def test_traffic_profile_spellings_map_to_the_kernel_names(spelling, canonical):
-    assert canonical_traffic_profile(spelling) == canonical
+    validate_dimension_value("traffic_profile", spelling)
+    assert DIMENSIONS["traffic_profile"].to_kernel(spelling) == canonical
 
 
-def test_canonical_helpers_refuse_unknown_spellings():
+def test_unknown_spellings_are_refused_when_checked():
     with pytest.raises(InvalidRequest) as caught:
-        canonical_matching_algorithm("greedy")
+        validate_dimension_value("matching_algorithm_type", "greedy")
     assert caught.value.field == "dimensions.matching_algorithm_type"
     assert "got 'greedy'" in caught.value.reason
     with pytest.raises(InvalidRequest) as caught:
-        canonical_traffic_profile("custom")
+        validate_dimension_value("traffic_profile", "custom")
     assert caught.value.field == "dimensions.traffic_profile"
+
+
+def test_a_point_given_by_hand_is_checked_and_sorted():
+    assert list(check_point({"num_riders": 5, "commission_rate": 0.5})) == [
+        "commission_rate",
+        "num_riders",
+    ]
+    with pytest.raises(InvalidRequest) as caught:
+        check_point({"num_riders": 5, "commission_rate": 2})
+    assert caught.value.field == "dimensions.commission_rate"
+    with pytest.raises(InvalidRequest) as caught:
+        check_point({"rider_mood": 1})
+    assert caught.value.field == "dimensions.rider_mood"
 
 
 @pytest.mark.parametrize(
@@ -236,4 +273,4 @@ def test_canonical_helpers_refuse_unknown_spellings():
     ],
 )
 def test_values_are_described_by_json_type(value, description):
-    assert describe_json_value(value) == description
+    assert describe_value(value) == description

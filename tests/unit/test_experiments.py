@@ -7,7 +7,9 @@ import math
 
 import pytest
 
+from sweeplib import dimensions, experiments
 from sweeplib.contracts import canonical_json, sha256_hex
+from sweeplib.dimensions import DIMENSIONS
 from sweeplib.errors import InvalidRequest
 from sweeplib.experiments import (
     HealthWeights,
@@ -17,8 +19,9 @@ from sweeplib.experiments import (
     health_scores,
     resolve_point,
     run_point,
+    scenario_for,
 )
-from sweeplib.sim import MatchingAlgorithm, ScenarioParams
+from sweeplib.sim import MatchingAlgorithm, ScenarioParams, params
 
 
 def test_defaults_come_from_scenario_params():
@@ -82,6 +85,51 @@ def test_bad_points_are_rejected_naming_the_dimension(selected, field):
     with pytest.raises(InvalidRequest) as caught:
         resolve_point(selected, 0)
     assert caught.value.field == field
+
+
+SAMPLES = {
+    "base_fare": 3,
+    "base_speed_kmh": 42.5,
+    "batch_interval_secs": 9,
+    "batch_matching_enabled": False,
+    "commission_rate": 0.25,
+    "dynamic_congestion_enabled": True,
+    "epoch_ms": 1_700_000_000_000,
+    "eta_weight": 0.5,
+    "match_radius": 4,
+    "matching_algorithm_type": "simple",
+    "num_drivers": 77,
+    "num_riders": 333,
+    "per_km_rate": 1.25,
+    "simulation_duration_hours": 2,
+    "surge_enabled": True,
+    "surge_max_multiplier": 1.75,
+    "surge_radius_k": 3,
+    "traffic_profile": "berlin",
+}
+
+
+@pytest.mark.parametrize("name", sorted(DIMENSIONS))
+def test_each_dimension_sets_its_target_through_its_spec(name):
+    spec = DIMENSIONS[name]
+    value = SAMPLES[name]
+    scenario = scenario_for({name: value}, seed=1)
+    group, _, field = spec.target.rpartition(".")
+    owner = scenario.resolved_pricing if group == "pricing_config" else scenario
+    assert getattr(owner, field) == spec.to_kernel(value)
+    assert getattr(owner, field) != getattr(type(owner)(), field)  # not the default
+
+
+def test_the_per_point_path_does_not_check_values_again(monkeypatch):
+    def checked_again(*_args, **_kwargs):
+        raise AssertionError("checked again")
+
+    monkeypatch.setattr(dimensions, "validate_dimension_value", checked_again)
+    monkeypatch.setattr(params, "_check_fields", checked_again)
+    monkeypatch.setattr(params, "_check_types", checked_again)
+    point = run_point({"num_riders": 30, "num_drivers": 10, "match_radius": 3}, seed=7)
+    assert point.result.events_processed > 0
+    assert experiments.scenario_for(SAMPLES, seed=2).num_riders == 333
 
 
 def test_effective_parameters_json_keeps_the_contract_key_order():
