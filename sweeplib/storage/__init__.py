@@ -2,10 +2,11 @@
 
 Writing one dataset object::
 
-    from sweeplib.storage import keys, encode_rows, SHARD_METRICS_SCHEMA, LocalObjectStore
+    from sweeplib.storage import RunAddress, encode_rows, SHARD_METRICS_SCHEMA, LocalObjectStore
 
     store = LocalObjectStore("./data")
-    key = keys.shard_metrics_key("2026-02-14", "run-123", "success", shard_id=4, point_index=9)
+    run = RunAddress.of("2026-02-14", "run-123")
+    key = run.point_key("shard_metrics", "success", shard_id=4, point_index=9)
     store.put(key, encode_rows([metrics_row], SHARD_METRICS_SCHEMA))
 """
 
@@ -21,6 +22,7 @@ from sweeplib.storage.keys import (
     OutcomeStatus,
     ParsedKey,
     PointDataset,
+    RunAddress,
     parse_key,
 )
 from sweeplib.storage.local import LocalObjectStore
@@ -28,10 +30,10 @@ from sweeplib.storage.store import MemoryObjectStore, ObjectStore
 
 if TYPE_CHECKING:
     from sweeplib.storage.parquet import (
-        check_table,
         decode_table,
         encode_rows,
         encode_table,
+        table_from_columns,
         table_from_rows,
     )
     from sweeplib.storage.schemas import (
@@ -49,7 +51,7 @@ if TYPE_CHECKING:
 
 # Names that need pyarrow are imported on first use, so that importing the key
 # builders and stores (e.g. for the Lambda's API path) does not load pyarrow.
-_PARQUET = ("check_table", "decode_table", "encode_rows", "encode_table", "table_from_rows")
+_PARQUET = ("decode_table", "encode_rows", "encode_table", "table_from_columns", "table_from_rows")
 _SCHEMAS = (
     "ATHENA_DATABASE",
     "DATASET_SPECS",
@@ -96,12 +98,13 @@ __all__ = [
     "OutcomeStatus",
     "ParsedKey",
     "PointDataset",
-    "check_table",
+    "RunAddress",
     "dataset_spec",
     "decode_table",
     "encode_rows",
     "encode_table",
     "keys",
     "parse_key",
+    "table_from_columns",
     "table_from_rows",
 ]

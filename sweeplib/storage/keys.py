@@ -17,9 +17,12 @@ trip_data,
 snapshot_counts
 ==================== =====================================================================
 
-All functions are pure: they take values and return strings. Inputs are validated
-(``InvalidRequest`` names the offending field), so a key never contains a slash or a
-``..`` component that came from a value.
+A run's objects are addressed through a :class:`RunAddress` — prefix, run date and run
+id, checked once when it is made (``InvalidRequest`` names a bad one) — whose methods
+build each key without checking again; so a key never contains a slash or a ``..``
+component that came from a value. A run's own records outside the datasets (the
+submission record and the dispatch ledger, keyed by run id alone) are built by
+:func:`submission_key` and :func:`dispatch_ledger_key`. All functions are pure.
 """
 
 from __future__ import annotations
@@ -43,19 +46,13 @@ __all__ = [
     "OutcomeStatus",
     "ParsedKey",
     "PointDataset",
+    "RunAddress",
     "dataset_prefix",
-    "effective_parameters_key",
+    "dispatch_ledger_key",
     "normalize_prefix",
     "parse_key",
-    "point_dataset_key",
-    "run_context_key",
     "run_date_prefix",
-    "run_prefix",
-    "shard_metrics_key",
-    "shard_outcome_key",
-    "snapshot_counts_key",
     "submission_key",
-    "trip_data_key",
 ]
 
 DEFAULT_PREFIX: Final = "serverless-sweeps/outcomes"
@@ -69,7 +66,8 @@ Dataset = Literal[
     "trip_data",
     "snapshot_counts",
 ]
-PointDataset = Literal["shard_metrics", "trip_data", "snapshot_counts"]
+#: The datasets with one object per point.
+PointDataset = Literal["effective_parameters", "shard_metrics", "trip_data", "snapshot_counts"]
 OutcomeStatus = Literal["success", "failure"]
 
 DATASETS: Final[tuple[Dataset, ...]] = get_args(Dataset)
@@ -145,26 +143,11 @@ def normalize_prefix(prefix: str) -> str:
     return trimmed
 
 
-def _run_date(value: str | date) -> str:
-    return format_run_date(value)
-
-
-def _run_id(value: str) -> str:
-    # One rule for run ids everywhere: the request validator's.
-    return validate_run_id(value)
-
-
 def _status(value: str) -> OutcomeStatus:
     for status in _STATUSES:
         if value == status:
             return status
     raise InvalidRequest("status", f"expected one of {', '.join(_STATUSES)}, got {value!r}")
-
-
-def _index(field: str, value: int) -> str:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidRequest(field, f"expected a non-negative int, got {value!r}")
-    return str(value)
 
 
 def _dataset(value: str) -> Dataset:
@@ -178,11 +161,11 @@ def _dataset(value: str) -> Dataset:
 
 
 def _join(prefix: str, *segments: str) -> str:
-    base = normalize_prefix(prefix)
-    return "/".join((base, *segments) if base else segments)
+    """``prefix`` (normalized) and ``segments``, joined by ``/``."""
+    return "/".join((prefix, *segments) if prefix else segments)
 
 
-def _partition_segments(dataset: Dataset, values: tuple[str, ...]) -> tuple[str, ...]:
+def _partitions(dataset: Dataset, values: tuple[object, ...]) -> tuple[str, ...]:
     columns = PARTITION_COLUMNS[dataset]
     return tuple(f"{column}={value}" for column, value in zip(columns, values, strict=False))
 
@@ -202,89 +185,110 @@ def dataset_prefix(dataset: Dataset, *, prefix: str = DEFAULT_PREFIX) -> str:
     str
         e.g. ``"serverless-sweeps/outcomes/dataset=run_context/"``.
     """
-    return _join(prefix, f"dataset={_dataset(dataset)}") + "/"
+    return _join(normalize_prefix(prefix), f"dataset={_dataset(dataset)}") + "/"
 
 
 def run_date_prefix(dataset: Dataset, run_date: str | date, *, prefix: str = DEFAULT_PREFIX) -> str:
     """Listing prefix of one dataset's objects for one ``run_date``, ending in ``/``."""
-    segments = _partition_segments(_dataset(dataset), (_run_date(run_date),))
-    return _join(prefix, f"dataset={dataset}", *segments) + "/"
+    segments = _partitions(_dataset(dataset), (format_run_date(run_date),))
+    return _join(normalize_prefix(prefix), f"dataset={dataset}", *segments) + "/"
 
 
-def run_prefix(
-    dataset: Dataset,
-    run_date: str | date,
-    run_id: str,
-    *,
-    status: str | None = None,
-    prefix: str = DEFAULT_PREFIX,
-) -> str:
-    """Listing prefix of one run's objects in one dataset, ending in ``/``.
+@dataclass(frozen=True, slots=True)
+class RunAddress:
+    """Where one run's objects live: base prefix, run date and run id, checked once.
 
-    Parameters
+    Make it with :meth:`of`; its methods build keys from already-checked parts (the
+    status and the shard and point numbers are the caller's typed values), so the
+    per-point path builds keys without re-validating anything.
+
+    Attributes
     ----------
-    dataset
-        One of :data:`DATASETS`.
-    run_date
-        The run's date (fixed at submission), ``YYYY-MM-DD`` or a ``date``.
-    run_id
-        The run id.
-    status
-        Optionally narrow to one status (``"success"``/``"failure"``; ``"accepted"``
-        for run_context).
-    prefix
-        Base prefix.
-
-    Returns
-    -------
-    str
-        e.g. ``".../dataset=shard_outcomes/run_date=2026-02-14/run_id_partition=r1/"``.
+    prefix : str
+        Normalized base prefix (no surrounding slashes; ``""`` is the root).
+    run_date : str
+        ``YYYY-MM-DD``, fixed at submission.
+    run_id : str
     """
-    ds = _dataset(dataset)
-    values = [_run_date(run_date), _run_id(run_id)]
-    if status is not None:
-        if ds == "run_context":
-            if status != _RUN_CONTEXT_STATUS:
-                raise InvalidRequest("status", f"run_context status is 'accepted', got {status!r}")
-            values.append(status)
-        else:
-            values.append(_status(status))
-    return _join(prefix, f"dataset={ds}", *_partition_segments(ds, tuple(values))) + "/"
+
+    prefix: str
+    run_date: str
+    run_id: str
+
+    @classmethod
+    def of(cls, run_date: str | date, run_id: str, *, prefix: str = DEFAULT_PREFIX) -> RunAddress:
+        """Check the three parts and return the address.
+
+        Raises
+        ------
+        InvalidRequest
+            ``field`` ``"run_date"``, ``"run_id"`` or ``"prefix"``.
+        """
+        return cls(normalize_prefix(prefix), format_run_date(run_date), validate_run_id(run_id))
+
+    def _key(self, dataset: Dataset, *values: object) -> str:
+        partitions = _partitions(dataset, (self.run_date, self.run_id, *values))
+        return _join(self.prefix, f"dataset={dataset}", *partitions, OBJECT_NAME)
+
+    def shard_outcome_key(self, status: OutcomeStatus, shard_id: int) -> str:
+        """Key of one shard's outcome record (the success record is its commit marker).
+
+        Returns
+        -------
+        str
+            ``{prefix}/dataset=shard_outcomes/run_date=…/run_id_partition=…/``
+            ``status_partition=…/shard_id_partition=…/part-0.parquet``.
+        """
+        return self._key("shard_outcomes", status, shard_id)
+
+    def run_context_key(self) -> str:
+        """Key of the run's context record (written once, at acceptance; status ``accepted``)."""
+        return self._key("run_context", _RUN_CONTEXT_STATUS)
+
+    def point_key(
+        self, dataset: PointDataset, status: OutcomeStatus, shard_id: int, point_index: int
+    ) -> str:
+        """Key of one point's object in a per-point dataset (:data:`POINT_DATASETS`).
+
+        Returns
+        -------
+        str
+            e.g. ``{prefix}/dataset=shard_metrics/run_date=…/run_id=…/status=…/``
+            ``shard_id=…/point_index=…/part-0.parquet``.
+        """
+        return self._key(dataset, status, shard_id, point_index)
+
+    def dataset_prefix(self, dataset: Dataset, *, status: str | None = None) -> str:
+        """Listing prefix of the run's objects in one dataset, ending in ``/``.
+
+        Parameters
+        ----------
+        dataset
+            One of :data:`DATASETS`.
+        status
+            Optionally narrow to one status (``"success"``/``"failure"``;
+            ``"accepted"`` for run_context).
+
+        Raises
+        ------
+        InvalidRequest
+            An unknown dataset or status.
+        """
+        ds = _dataset(dataset)
+        values: list[str] = [self.run_date, self.run_id]
+        if status is not None:
+            if ds == "run_context":
+                if status != _RUN_CONTEXT_STATUS:
+                    reason = f"run_context status is 'accepted', got {status!r}"
+                    raise InvalidRequest("status", reason)
+                values.append(status)
+            else:
+                values.append(_status(status))
+        return _join(self.prefix, f"dataset={ds}", *_partitions(ds, tuple(values))) + "/"
 
 
-def _object_key(dataset: Dataset, values: tuple[str, ...], prefix: str) -> str:
-    return _join(prefix, f"dataset={dataset}", *_partition_segments(dataset, values), OBJECT_NAME)
-
-
-def shard_outcome_key(
-    run_date: str | date,
-    run_id: str,
-    status: OutcomeStatus,
-    shard_id: int,
-    *,
-    prefix: str = DEFAULT_PREFIX,
-) -> str:
-    """Key of one shard's outcome record (the success record is the shard's commit marker).
-
-    Parameters
-    ----------
-    run_date, run_id
-        The run's date (``YYYY-MM-DD``) and id.
-    status
-        ``"success"`` or ``"failure"``; both records may coexist for one shard.
-    shard_id
-        Non-negative shard number.
-    prefix
-        Base prefix.
-
-    Returns
-    -------
-    str
-        ``{prefix}/dataset=shard_outcomes/run_date=…/run_id_partition=…/``
-        ``status_partition=…/shard_id_partition=…/part-0.parquet``.
-    """
-    values = (_run_date(run_date), _run_id(run_id), _status(status), _index("shard_id", shard_id))
-    return _object_key("shard_outcomes", values, prefix)
+def _run_record_key(run_id: str, name: str, prefix: str) -> str:
+    return _join(normalize_prefix(prefix), "_runs", f"run_id={validate_run_id(run_id)}", name)
 
 
 def submission_key(run_id: str, *, prefix: str = DEFAULT_PREFIX) -> str:
@@ -295,117 +299,13 @@ def submission_key(run_id: str, *, prefix: str = DEFAULT_PREFIX) -> str:
     create whatever the date, and it keeps the normalized request and the run date for
     ``status`` and ``rerun``.
     """
-    return _join(prefix, "_runs", f"run_id={_run_id(run_id)}", "submission.json")
+    return _run_record_key(run_id, "submission.json", prefix)
 
 
-def run_context_key(run_date: str | date, run_id: str, *, prefix: str = DEFAULT_PREFIX) -> str:
-    """Key of a run's context record (written once, at acceptance; status ``accepted``)."""
-    values = (_run_date(run_date), _run_id(run_id), _RUN_CONTEXT_STATUS)
-    return _object_key("run_context", values, prefix)
-
-
-def effective_parameters_key(
-    run_date: str | date,
-    run_id: str,
-    status: OutcomeStatus,
-    shard_id: int,
-    point_index: int,
-    *,
-    prefix: str = DEFAULT_PREFIX,
-) -> str:
-    """Key of one point's effective-parameters record."""
-    values = (
-        _run_date(run_date),
-        _run_id(run_id),
-        _status(status),
-        _index("shard_id", shard_id),
-        _index("point_index", point_index),
-    )
-    return _object_key("effective_parameters", values, prefix)
-
-
-def point_dataset_key(
-    dataset: PointDataset,
-    run_date: str | date,
-    run_id: str,
-    status: OutcomeStatus,
-    shard_id: int,
-    point_index: int,
-    *,
-    prefix: str = DEFAULT_PREFIX,
-) -> str:
-    """Key of one point's object in shard_metrics, trip_data or snapshot_counts.
-
-    Parameters
-    ----------
-    dataset
-        ``"shard_metrics"``, ``"trip_data"`` or ``"snapshot_counts"``.
-    run_date, run_id, status, shard_id, point_index
-        Partition values (validated).
-    prefix
-        Base prefix.
-
-    Returns
-    -------
-    str
-        ``{prefix}/dataset={dataset}/run_date=…/run_id=…/status=…/shard_id=…/``
-        ``point_index=…/part-0.parquet``.
-    """
-    if dataset not in POINT_DATASETS:
-        raise InvalidRequest("dataset", f"not a per-point dataset: {dataset!r}")
-    values = (
-        _run_date(run_date),
-        _run_id(run_id),
-        _status(status),
-        _index("shard_id", shard_id),
-        _index("point_index", point_index),
-    )
-    return _object_key(dataset, values, prefix)
-
-
-def shard_metrics_key(
-    run_date: str | date,
-    run_id: str,
-    status: OutcomeStatus,
-    shard_id: int,
-    point_index: int,
-    *,
-    prefix: str = DEFAULT_PREFIX,
-) -> str:
-    """Key of one point's ``shard_metrics`` object (see :func:`point_dataset_key`)."""
-    return point_dataset_key(
-        "shard_metrics", run_date, run_id, status, shard_id, point_index, prefix=prefix
-    )
-
-
-def trip_data_key(
-    run_date: str | date,
-    run_id: str,
-    status: OutcomeStatus,
-    shard_id: int,
-    point_index: int,
-    *,
-    prefix: str = DEFAULT_PREFIX,
-) -> str:
-    """Key of one point's ``trip_data`` object (see :func:`point_dataset_key`)."""
-    return point_dataset_key(
-        "trip_data", run_date, run_id, status, shard_id, point_index, prefix=prefix
-    )
-
-
-def snapshot_counts_key(
-    run_date: str | date,
-    run_id: str,
-    status: OutcomeStatus,
-    shard_id: int,
-    point_index: int,
-    *,
-    prefix: str = DEFAULT_PREFIX,
-) -> str:
-    """Key of one point's ``snapshot_counts`` object (see :func:`point_dataset_key`)."""
-    return point_dataset_key(
-        "snapshot_counts", run_date, run_id, status, shard_id, point_index, prefix=prefix
-    )
+def dispatch_ledger_key(run_id: str, *, prefix: str = DEFAULT_PREFIX) -> str:
+    """Key of a run's dispatch ledger, beside its submission record:
+    ``{prefix}/_runs/run_id={run}/dispatched.json``."""
+    return _run_record_key(run_id, "dispatched.json", prefix)
 
 
 # -- parsing -----------------------------------------------------------------------------
@@ -451,8 +351,8 @@ def parse_key(key: str) -> ParsedKey:
             raise StorageError(key, f"expected partition {column}=…, got {part!r}")
         values[logical] = value
     try:
-        run_date = _run_date(values["run_date"])
-        run_id = _run_id(values["run_id"])
+        run_date = format_run_date(values["run_date"])
+        run_id = validate_run_id(values["run_id"])
         status = values["status"]
         if dataset == "run_context":
             if status != _RUN_CONTEXT_STATUS:

@@ -58,7 +58,7 @@ def metrics(total_riders, completed_riders):
 
 def write_sample_run(store: LocalObjectStore) -> None:
     store.put(
-        keys.run_context_key(RUN_DATE, RUN_ID),
+        keys.RunAddress.of(RUN_DATE, RUN_ID).run_context_key(),
         encode_rows(
             [
                 {
@@ -109,12 +109,14 @@ def write_sample_run(store: LocalObjectStore) -> None:
     ]
     for shard_id, status, extra in shard_outcomes:
         store.put(
-            keys.shard_outcome_key(RUN_DATE, RUN_ID, status, shard_id),
+            keys.RunAddress.of(RUN_DATE, RUN_ID).shard_outcome_key(status, shard_id),
             encode_rows([outcome(shard_id, status, **extra)], SHARD_OUTCOMES_SCHEMA),
         )
     for point_index, (total, completed) in enumerate([(10, 8), (20, 5)]):
         store.put(
-            keys.shard_metrics_key(RUN_DATE, RUN_ID, "success", 0, point_index),
+            keys.RunAddress.of(RUN_DATE, RUN_ID).point_key(
+                "shard_metrics", "success", 0, point_index
+            ),
             encode_rows([metrics(total, completed)], SHARD_METRICS_SCHEMA),
         )
 
@@ -251,7 +253,10 @@ def test_path_pseudo_column(engine, data_dir):
         'SELECT "$path" AS path, point_index FROM sweep_shard_metrics ORDER BY point_index'
     )
     expected = [
-        (data_dir / keys.shard_metrics_key(RUN_DATE, RUN_ID, "success", 0, p)).as_posix()
+        (
+            data_dir
+            / keys.RunAddress.of(RUN_DATE, RUN_ID).point_key("shard_metrics", "success", 0, p)
+        ).as_posix()
         for p in (0, 1)
     ]
     assert table.column("path").to_pylist() == expected
@@ -277,12 +282,12 @@ def test_files_written_after_engine_creation_are_seen(tmp_path):
         count = "SELECT count(*) AS n FROM sweep_shard_metrics"
         assert engine.execute(count).to_pylist() == [{"n": 0}]
         store.put(
-            keys.shard_metrics_key(RUN_DATE, "late", "success", 0, 0),
+            keys.RunAddress.of(RUN_DATE, "late").point_key("shard_metrics", "success", 0, 0),
             encode_rows([metrics(5, 5)], SHARD_METRICS_SCHEMA),
         )
         assert engine.execute(count).to_pylist() == [{"n": 1}]
         store.put(
-            keys.shard_metrics_key(RUN_DATE, "late", "success", 0, 1),
+            keys.RunAddress.of(RUN_DATE, "late").point_key("shard_metrics", "success", 0, 1),
             encode_rows([metrics(5, 4)], SHARD_METRICS_SCHEMA),
         )
         assert engine.execute(count).to_pylist() == [{"n": 2}]
@@ -291,7 +296,9 @@ def test_files_written_after_engine_creation_are_seen(tmp_path):
 def test_custom_prefix(tmp_path):
     store = LocalObjectStore(tmp_path)
     store.put(
-        keys.shard_metrics_key(RUN_DATE, RUN_ID, "success", 0, 0, prefix="mine"),
+        keys.RunAddress.of(RUN_DATE, RUN_ID, prefix="mine").point_key(
+            "shard_metrics", "success", 0, 0
+        ),
         encode_rows([metrics(3, 3)], SHARD_METRICS_SCHEMA),
     )
     with DuckDBQueryEngine(tmp_path, prefix="/mine/") as engine:

@@ -297,7 +297,7 @@ def test_the_artifact_accepts_runs_and_executes_shards_against_moto(
     # real objects in the bucket: the commit markers and every point's datasets
     run_date = json.loads(messages[0]["Body"])["run_date"]
     for shard_id in (0, 1):
-        key = keys.shard_outcome_key(run_date, REQUEST["run_id"], "success", shard_id)
+        key = keys.RunAddress.of(run_date, REQUEST["run_id"]).shard_outcome_key("success", shard_id)
         record = decode_table(s3_client.get_object(Bucket=bucket, Key=key)["Body"].read())
         assert record.column("status").to_pylist() == ["success"]
         assert record.column("points_processed").to_pylist() == [1]

@@ -18,7 +18,7 @@ from sweeplib.storage.local import LocalObjectStore
 from sweeplib.storage.s3 import CONFLICT_ATTEMPTS, S3ObjectStore, put_object_request
 from sweeplib.storage.store import MemoryObjectStore, ObjectStore
 
-KEY = keys.shard_outcome_key("2026-02-14", "run-1", "success", 0)
+KEY = keys.RunAddress.of("2026-02-14", "run-1").shard_outcome_key("success", 0)
 
 
 @pytest.fixture(params=["memory", "local", "s3"])
@@ -106,9 +106,12 @@ def test_concurrent_conditional_creates_have_exactly_one_winner(store):
 
 @pytest.mark.slow  # ~10 s against moto (about 9 ms a PutObject, serialised by the GIL)
 def test_listing_more_than_a_thousand_keys_is_complete_and_sorted(store):
-    names = [keys.shard_outcome_key("2026-02-14", "big", "success", s) for s in range(1_001)]
+    names = [
+        keys.RunAddress.of("2026-02-14", "big").shard_outcome_key("success", s)
+        for s in range(1_001)
+    ]
     put_many(store, names)
-    prefix = keys.run_prefix("shard_outcomes", "2026-02-14", "big")
+    prefix = keys.RunAddress.of("2026-02-14", "big").dataset_prefix("shard_outcomes")
     listed = list(store.list(prefix))
     assert listed == sorted(names)
     assert len(listed) == 1_001
@@ -119,11 +122,17 @@ def test_listing_more_than_a_thousand_keys_is_complete_and_sorted(store):
 
 
 def test_listing_respects_run_prefix_boundaries(store):
-    r1 = [keys.shard_outcome_key("2026-02-14", "r1", "success", s) for s in (0, 2, 10)]
-    r10 = [keys.shard_outcome_key("2026-02-14", "r10", "success", s) for s in (0, 1)]
+    r1 = [
+        keys.RunAddress.of("2026-02-14", "r1").shard_outcome_key("success", s) for s in (0, 2, 10)
+    ]
+    r10 = [keys.RunAddress.of("2026-02-14", "r10").shard_outcome_key("success", s) for s in (0, 1)]
     put_many(store, r1 + r10)
-    assert list(store.list(keys.run_prefix("shard_outcomes", "2026-02-14", "r1"))) == sorted(r1)
-    assert list(store.list(keys.run_prefix("shard_outcomes", "2026-02-14", "r10"))) == sorted(r10)
+    assert list(
+        store.list(keys.RunAddress.of("2026-02-14", "r1").dataset_prefix("shard_outcomes"))
+    ) == sorted(r1)
+    assert list(
+        store.list(keys.RunAddress.of("2026-02-14", "r10").dataset_prefix("shard_outcomes"))
+    ) == sorted(r10)
     # A plain string prefix, as in S3: without the trailing slash "r1" matches "r10" too.
     run_date = keys.run_date_prefix("shard_outcomes", "2026-02-14")
     both = list(store.list(f"{run_date}run_id_partition=r1"))

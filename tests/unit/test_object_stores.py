@@ -16,7 +16,7 @@ from sweeplib.storage import keys
 from sweeplib.storage.local import LocalObjectStore, is_temporary_name
 from sweeplib.storage.store import MemoryObjectStore, ObjectStore
 
-KEY = keys.shard_outcome_key("2026-02-14", "run-1", "success", 0)
+KEY = keys.RunAddress.of("2026-02-14", "run-1").shard_outcome_key("success", 0)
 
 
 @pytest.fixture(params=["memory", "local"])
@@ -81,13 +81,15 @@ def test_list_is_sorted_and_by_string_prefix(store):
 
 
 def test_list_finds_a_runs_outcomes_by_prefix(store):
-    success = keys.shard_outcome_key("2026-02-14", "r1", "success", 0)
-    failure = keys.shard_outcome_key("2026-02-14", "r1", "failure", 1)
-    other_run = keys.shard_outcome_key("2026-02-14", "r10", "success", 0)
-    metrics = keys.shard_metrics_key("2026-02-14", "r1", "success", 0, 0)
+    success = keys.RunAddress.of("2026-02-14", "r1").shard_outcome_key("success", 0)
+    failure = keys.RunAddress.of("2026-02-14", "r1").shard_outcome_key("failure", 1)
+    other_run = keys.RunAddress.of("2026-02-14", "r10").shard_outcome_key("success", 0)
+    metrics = keys.RunAddress.of("2026-02-14", "r1").point_key("shard_metrics", "success", 0, 0)
     for key in (success, failure, other_run, metrics):
         store.put(key, b"x")
-    listed = list(store.list(keys.run_prefix("shard_outcomes", "2026-02-14", "r1")))
+    listed = list(
+        store.list(keys.RunAddress.of("2026-02-14", "r1").dataset_prefix("shard_outcomes"))
+    )
     assert listed == [failure, success]
     assert [keys.parse_key(k).shard_id for k in listed] == [1, 0]
 

@@ -6,16 +6,17 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from sweeplib.errors import StorageError
+from sweeplib.errors import SchemaMismatch, StorageError
 from sweeplib.storage.parquet import (
-    check_table,
     decode_table,
     encode_rows,
     encode_table,
+    table_from_columns,
     table_from_rows,
 )
 from sweeplib.storage.schemas import (
@@ -154,7 +155,7 @@ def test_table_from_rows_reports_missing_and_extra_columns():
     row = outcome_row(extra_column=1)
     del row["event_time"]
     with pytest.raises(
-        ValueError,
+        SchemaMismatch,
         match=r"row 0: missing columns \['event_time'\], unexpected columns \['extra_column'\]",
     ):
         table_from_rows([row], SHARD_OUTCOMES_SCHEMA)
@@ -163,7 +164,7 @@ def test_table_from_rows_reports_missing_and_extra_columns():
 def test_table_from_rows_names_the_bad_row():
     rows = [outcome_row(), outcome_row()]
     del rows[1]["status"]
-    with pytest.raises(ValueError, match="row 1: missing columns"):
+    with pytest.raises(SchemaMismatch, match="row 1: missing columns"):
         table_from_rows(rows, SHARD_OUTCOMES_SCHEMA)
 
 
@@ -180,8 +181,9 @@ def test_table_from_rows_names_the_bad_row():
     ],
 )
 def test_table_from_rows_rejects_bad_values(column, value, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(SchemaMismatch, match=message) as caught:
         table_from_rows([outcome_row(**{column: value})], SHARD_OUTCOMES_SCHEMA)
+    assert caught.value.key == "shard_outcomes"
 
 
 def test_table_from_rows_accepts_ints_for_float_columns():
@@ -190,30 +192,43 @@ def test_table_from_rows_accepts_ints_for_float_columns():
     assert table_from_rows(rows, TRIP_DATA_SCHEMA).column(6).to_pylist() == [2.0]
 
 
-def test_check_table_accepts_exact_schema():
-    check_table(table_from_rows(trip_rows(3), TRIP_DATA_SCHEMA), TRIP_DATA_SCHEMA)
+def trip_columns(rows):
+    """The kernel's shape of ``rows``: numpy columns, masked arrays for the nullable ones."""
+    columns = {}
+    for field in TRIP_DATA_SCHEMA:
+        values = [row[field.name] for row in rows]
+        dtype = field.type.to_pandas_dtype()
+        if field.nullable:
+            mask = [v is None for v in values]
+            data = np.array([0 if v is None else v for v in values], dtype=dtype)
+            columns[field.name] = np.ma.MaskedArray(data, mask=mask)
+        else:
+            columns[field.name] = np.array(values, dtype=dtype)
+    return columns
 
 
-def test_check_table_rejects_wrong_type_order_nullability_and_nulls():
-    good = table_from_rows(trip_rows(3), TRIP_DATA_SCHEMA)
-    with pytest.raises(ValueError, match="expected type uint64, got int64"):
-        check_table(
-            good.set_column(0, "trip_entity", good.column(0).cast(pa.int64())), TRIP_DATA_SCHEMA
-        )
-    with pytest.raises(ValueError, match="columns in order"):
-        check_table(good.select(list(reversed(good.column_names))), TRIP_DATA_SCHEMA)
-    relaxed = pa.schema([f.with_nullable(True) for f in TRIP_DATA_SCHEMA])
-    with pytest.raises(ValueError, match="nullable"):
-        check_table(good.cast(relaxed), TRIP_DATA_SCHEMA)
-    with_null = pa.table(
-        {
-            n: pa.array([None] * 3, t) if n == "rider_entity" else good.column(n)
-            for n, t in zip(TRIP_DATA_SCHEMA.names, TRIP_DATA_SCHEMA.types, strict=True)
-        }
-    ).cast(relaxed)
-    nulls_in_required = pa.Table.from_arrays(with_null.columns, schema=TRIP_DATA_SCHEMA)
-    with pytest.raises(ValueError, match="'rider_entity' is not nullable but holds nulls"):
-        check_table(nulls_in_required, TRIP_DATA_SCHEMA)
+def test_columns_and_rows_of_the_same_values_encode_to_the_same_bytes():
+    rows = trip_rows(50)
+    from_columns = table_from_columns(trip_columns(rows), TRIP_DATA_SCHEMA)
+    assert from_columns.schema.equals(TRIP_DATA_SCHEMA)
+    assert from_columns.to_pylist() == table_from_rows(rows, TRIP_DATA_SCHEMA).to_pylist()
+    assert encode_table(from_columns) == encode_rows(rows, TRIP_DATA_SCHEMA)
+
+
+def test_table_from_columns_rejects_wrong_dtype_order_nulls_and_lengths():
+    good = trip_columns(trip_rows(3))
+
+    def refused(columns, message):
+        with pytest.raises(SchemaMismatch, match=message) as caught:
+            table_from_columns(columns, TRIP_DATA_SCHEMA)
+        assert caught.value.key == "trip_data"
+
+    refused({**good, "trip_entity": good["trip_entity"].astype(np.int64)}, "got numpy dtype int64")
+    refused(dict(reversed(good.items())), "columns in order")
+    refused({k: v for k, v in good.items() if k != "state"}, r"missing columns \['state'\]")
+    masked = np.ma.MaskedArray(good["rider_entity"], mask=[False, True, False])
+    refused({**good, "rider_entity": masked}, "'rider_entity' is not nullable but holds nulls")
+    refused({**good, "state": good["state"][:2]}, "different lengths")
 
 
 def test_chunking_of_the_input_table_does_not_change_the_bytes():

@@ -16,9 +16,9 @@ RUN_DATE = "2026-02-14"
 
 
 def test_pinned_shard_metrics_key():
-    key = keys.shard_metrics_key(
-        "2026-02-14", "run-123", "success", 4, 9, prefix="serverless-sweeps/outcomes"
-    )
+    key = keys.RunAddress.of(
+        "2026-02-14", "run-123", prefix="serverless-sweeps/outcomes"
+    ).point_key("shard_metrics", "success", 4, 9)
     assert key == (
         "serverless-sweeps/outcomes/dataset=shard_metrics/run_date=2026-02-14/"
         "run_id=run-123/status=success/shard_id=4/point_index=9/part-0.parquet"
@@ -27,53 +27,62 @@ def test_pinned_shard_metrics_key():
 
 def test_default_prefix_is_serverless_sweeps_outcomes():
     assert keys.DEFAULT_PREFIX == "serverless-sweeps/outcomes"
-    assert keys.shard_metrics_key(RUN_DATE, "r", "success", 0, 0).startswith(
-        "serverless-sweeps/outcomes/dataset=shard_metrics/"
+    assert (
+        keys.RunAddress.of(RUN_DATE, "r")
+        .point_key("shard_metrics", "success", 0, 0)
+        .startswith("serverless-sweeps/outcomes/dataset=shard_metrics/")
     )
 
 
 def test_shard_outcome_key_layout():
-    assert keys.shard_outcome_key(RUN_DATE, "run-1", "failure", 7) == (
+    assert keys.RunAddress.of(RUN_DATE, "run-1").shard_outcome_key("failure", 7) == (
         "serverless-sweeps/outcomes/dataset=shard_outcomes/run_date=2026-02-14/"
         "run_id_partition=run-1/status_partition=failure/shard_id_partition=7/part-0.parquet"
     )
 
 
 def test_run_context_key_layout():
-    assert keys.run_context_key(RUN_DATE, "run-1") == (
+    assert keys.RunAddress.of(RUN_DATE, "run-1").run_context_key() == (
         "serverless-sweeps/outcomes/dataset=run_context/run_date=2026-02-14/"
         "run_id_partition=run-1/status_partition=accepted/part-0.parquet"
     )
 
 
 def test_effective_parameters_key_layout():
-    assert keys.effective_parameters_key(RUN_DATE, "run-1", "success", 2, 31) == (
+    assert keys.RunAddress.of(RUN_DATE, "run-1").point_key(
+        "effective_parameters", "success", 2, 31
+    ) == (
         "serverless-sweeps/outcomes/dataset=effective_parameters/run_date=2026-02-14/"
         "run_id_partition=run-1/status_partition=success/shard_id_partition=2/"
         "point_index_partition=31/part-0.parquet"
     )
 
 
-@pytest.mark.parametrize(
-    ("builder", "dataset"),
-    [
-        (keys.trip_data_key, "trip_data"),
-        (keys.snapshot_counts_key, "snapshot_counts"),
-        (keys.shard_metrics_key, "shard_metrics"),
-    ],
-)
-def test_point_dataset_keys_share_the_plain_layout(builder, dataset):
+@pytest.mark.parametrize("dataset", ["trip_data", "snapshot_counts", "shard_metrics"])
+def test_point_dataset_keys_share_the_plain_layout(dataset):
     expected = (
         f"serverless-sweeps/outcomes/dataset={dataset}/run_date=2026-02-14/"
         "run_id=r.1_x/status=success/shard_id=0/point_index=12/part-0.parquet"
     )
-    assert builder(RUN_DATE, "r.1_x", "success", 0, 12) == expected
-    assert keys.point_dataset_key(dataset, RUN_DATE, "r.1_x", "success", 0, 12) == expected
+    assert keys.RunAddress.of(RUN_DATE, "r.1_x").point_key(dataset, "success", 0, 12) == expected
 
 
-def test_point_dataset_key_rejects_other_datasets():
-    with pytest.raises(InvalidRequest, match="per-point"):
-        keys.point_dataset_key("run_context", RUN_DATE, "r", "success", 0, 0)  # type: ignore[arg-type]
+def test_the_per_point_datasets():
+    assert set(keys.POINT_DATASETS) == set(keys.DATASETS) - {"shard_outcomes", "run_context"}
+
+
+def test_an_address_is_checked_once_and_then_builds_keys_without_checking(monkeypatch):
+    address = keys.RunAddress.of(date(2026, 2, 14), "r1", prefix="/custom/base/")
+    assert address == keys.RunAddress("custom/base", "2026-02-14", "r1")
+
+    def checked_again(*_args):
+        raise AssertionError("checked again")
+
+    for name in ("validate_run_id", "format_run_date", "normalize_prefix"):
+        monkeypatch.setattr(keys, name, checked_again)
+    assert address.point_key("trip_data", "success", 3, 17).startswith("custom/base/")
+    assert address.shard_outcome_key("failure", 3).endswith("shard_id_partition=3/part-0.parquet")
+    assert address.run_context_key().endswith("status_partition=accepted/part-0.parquet")
 
 
 @pytest.mark.parametrize(
@@ -86,60 +95,48 @@ def test_point_dataset_key_rejects_other_datasets():
     ],
 )
 def test_prefix_is_trimmed_of_surrounding_slashes(prefix, start):
-    assert keys.run_context_key(RUN_DATE, "r", prefix=prefix).startswith(start)
+    assert keys.RunAddress.of(RUN_DATE, "r", prefix=prefix).run_context_key().startswith(start)
 
 
 @pytest.mark.parametrize("prefix", ["a/../b", "a//b", "./a", "a/dataset=x", "a b", "a\\b"])
 def test_bad_prefix_is_rejected(prefix):
     with pytest.raises(InvalidRequest) as info:
-        keys.run_context_key(RUN_DATE, "r", prefix=prefix)
+        keys.RunAddress.of(RUN_DATE, "r", prefix=prefix).run_context_key()
     assert info.value.field == "prefix"
 
 
 def test_run_date_may_be_a_date():
-    assert keys.run_context_key(date(2026, 2, 4), "r") == keys.run_context_key("2026-02-04", "r")
+    assert (
+        keys.RunAddress.of(date(2026, 2, 4), "r").run_context_key()
+        == keys.RunAddress.of("2026-02-04", "r").run_context_key()
+    )
 
 
 @pytest.mark.parametrize("run_date", ["2026-2-14", "20260214", "2026-02-30", "2026-13-01", "", " "])
 def test_bad_run_date_is_rejected(run_date):
     with pytest.raises(InvalidRequest) as info:
-        keys.run_context_key(run_date, "r")
+        keys.RunAddress.of(run_date, "r").run_context_key()
     assert info.value.field == "run_date"
 
 
 @pytest.mark.parametrize("run_id", ["", "a/b", "../x", "a b", "ü", "x" * 129, "a\\b", "a=b"])
 def test_bad_run_id_is_rejected(run_id):
     with pytest.raises(InvalidRequest) as info:
-        keys.shard_outcome_key(RUN_DATE, run_id, "success", 0)
+        keys.RunAddress.of(RUN_DATE, run_id).shard_outcome_key("success", 0)
     assert info.value.field == "run_id"
 
 
 def test_run_id_of_128_allowed_characters_is_accepted():
     run_id = ("Az09._-" * 19)[:128]
-    assert f"run_id={run_id}/" in keys.trip_data_key(RUN_DATE, run_id, "success", 0, 0)
-
-
-@pytest.mark.parametrize("value", [-1, True, 1.0, "3", None])
-def test_shard_id_and_point_index_must_be_non_negative_ints(value):
-    with pytest.raises(InvalidRequest) as info:
-        keys.shard_metrics_key(RUN_DATE, "r", "success", value, 0)
-    assert info.value.field == "shard_id"
-    with pytest.raises(InvalidRequest) as info:
-        keys.shard_metrics_key(RUN_DATE, "r", "success", 0, value)
-    assert info.value.field == "point_index"
-
-
-@pytest.mark.parametrize("status", ["accepted", "SUCCESS", "", "ok"])
-def test_status_must_be_success_or_failure(status):
-    with pytest.raises(InvalidRequest) as info:
-        keys.shard_outcome_key(RUN_DATE, "r", status, 0)  # type: ignore[arg-type]
-    assert info.value.field == "status"
+    assert f"run_id={run_id}/" in keys.RunAddress.of(RUN_DATE, run_id).point_key(
+        "trip_data", "success", 0, 0
+    )
 
 
 @given(st.text(max_size=20))
 def test_built_keys_never_hold_dot_dot_or_foreign_slashes(run_id):
     try:
-        key = keys.shard_metrics_key(RUN_DATE, run_id, "success", 1, 2)
+        key = keys.RunAddress.of(RUN_DATE, run_id).point_key("shard_metrics", "success", 1, 2)
     except InvalidRequest:
         return
     segments = key.split("/")
@@ -169,30 +166,34 @@ def test_run_date_prefix():
 
 
 def test_run_prefix_uses_each_datasets_partition_names():
-    assert keys.run_prefix("shard_outcomes", RUN_DATE, "r1") == (
+    assert keys.RunAddress.of(RUN_DATE, "r1").dataset_prefix("shard_outcomes") == (
         "serverless-sweeps/outcomes/dataset=shard_outcomes/run_date=2026-02-14/run_id_partition=r1/"
     )
-    assert keys.run_prefix("shard_outcomes", RUN_DATE, "r1", status="success") == (
+    assert keys.RunAddress.of(RUN_DATE, "r1").dataset_prefix(
+        "shard_outcomes", status="success"
+    ) == (
         "serverless-sweeps/outcomes/dataset=shard_outcomes/run_date=2026-02-14/"
         "run_id_partition=r1/status_partition=success/"
     )
-    assert keys.run_prefix("trip_data", RUN_DATE, "r1", status="failure") == (
+    assert keys.RunAddress.of(RUN_DATE, "r1").dataset_prefix("trip_data", status="failure") == (
         "serverless-sweeps/outcomes/dataset=trip_data/run_date=2026-02-14/run_id=r1/status=failure/"
     )
-    assert keys.run_prefix("run_context", RUN_DATE, "r1", status="accepted").endswith(
-        "run_id_partition=r1/status_partition=accepted/"
+    assert (
+        keys.RunAddress.of(RUN_DATE, "r1")
+        .dataset_prefix("run_context", status="accepted")
+        .endswith("run_id_partition=r1/status_partition=accepted/")
     )
 
 
 def test_run_prefix_rejects_wrong_status_for_run_context():
     with pytest.raises(InvalidRequest):
-        keys.run_prefix("run_context", RUN_DATE, "r1", status="success")
+        keys.RunAddress.of(RUN_DATE, "r1").dataset_prefix("run_context", status="success")
 
 
 def test_run_prefix_of_one_run_does_not_match_a_longer_run_id():
-    other = keys.shard_outcome_key(RUN_DATE, "r10", "success", 0)
-    mine = keys.shard_outcome_key(RUN_DATE, "r1", "success", 0)
-    prefix = keys.run_prefix("shard_outcomes", RUN_DATE, "r1")
+    other = keys.RunAddress.of(RUN_DATE, "r10").shard_outcome_key("success", 0)
+    mine = keys.RunAddress.of(RUN_DATE, "r1").shard_outcome_key("success", 0)
+    prefix = keys.RunAddress.of(RUN_DATE, "r1").dataset_prefix("shard_outcomes")
     assert mine.startswith(prefix)
     assert not other.startswith(prefix)
 
@@ -202,7 +203,7 @@ def test_every_key_starts_with_its_listing_prefixes(dataset):
     key = _build(dataset, "r1", 3, 5)
     assert key.startswith(keys.dataset_prefix(dataset))
     assert key.startswith(keys.run_date_prefix(dataset, RUN_DATE))
-    assert key.startswith(keys.run_prefix(dataset, RUN_DATE, "r1"))
+    assert key.startswith(keys.RunAddress.of(RUN_DATE, "r1").dataset_prefix(dataset))
 
 
 # -- parse_key ------------------------------------------------------------------------------
@@ -210,15 +211,17 @@ def test_every_key_starts_with_its_listing_prefixes(dataset):
 
 def _build(dataset, run_id, shard_id, point_index, status="success", prefix=keys.DEFAULT_PREFIX):
     if dataset == "shard_outcomes":
-        return keys.shard_outcome_key(RUN_DATE, run_id, status, shard_id, prefix=prefix)
-    if dataset == "run_context":
-        return keys.run_context_key(RUN_DATE, run_id, prefix=prefix)
-    if dataset == "effective_parameters":
-        return keys.effective_parameters_key(
-            RUN_DATE, run_id, status, shard_id, point_index, prefix=prefix
+        return keys.RunAddress.of(RUN_DATE, run_id, prefix=prefix).shard_outcome_key(
+            status, shard_id
         )
-    return keys.point_dataset_key(
-        dataset, RUN_DATE, run_id, status, shard_id, point_index, prefix=prefix
+    if dataset == "run_context":
+        return keys.RunAddress.of(RUN_DATE, run_id, prefix=prefix).run_context_key()
+    if dataset == "effective_parameters":
+        return keys.RunAddress.of(RUN_DATE, run_id, prefix=prefix).point_key(
+            "effective_parameters", status, shard_id, point_index
+        )
+    return keys.RunAddress.of(RUN_DATE, run_id, prefix=prefix).point_key(
+        dataset, status, shard_id, point_index
     )
 
 
@@ -239,7 +242,7 @@ def test_parse_pinned_key():
 
 
 def test_parse_run_context_key():
-    parsed = parse_key(keys.run_context_key(RUN_DATE, "r1", prefix="p"))
+    parsed = parse_key(keys.RunAddress.of(RUN_DATE, "r1", prefix="p").run_context_key())
     assert (parsed.prefix, parsed.dataset, parsed.run_id, parsed.status) == (
         "p",
         "run_context",
@@ -251,7 +254,9 @@ def test_parse_run_context_key():
 
 
 def test_parse_shard_outcome_key_has_no_point_index():
-    parsed = parse_key(keys.shard_outcome_key(RUN_DATE, "r1", "failure", 12, prefix=""))
+    parsed = parse_key(
+        keys.RunAddress.of(RUN_DATE, "r1", prefix="").shard_outcome_key("failure", 12)
+    )
     assert (parsed.prefix, parsed.status, parsed.shard_id, parsed.point_index) == (
         "",
         "failure",
@@ -311,5 +316,5 @@ def test_parse_key_rejects_foreign_layouts(key):
 @pytest.mark.parametrize("run_id", [".", "..", "...", "../x", "a/b", ""])
 def test_key_builders_refuse_run_ids_that_are_not_one_path_segment(run_id):
     with pytest.raises(InvalidRequest) as caught:
-        keys.shard_metrics_key("2026-02-14", run_id, "success", 0, 0)
+        keys.RunAddress.of("2026-02-14", run_id).point_key("shard_metrics", "success", 0, 0)
     assert caught.value.field == "run_id"

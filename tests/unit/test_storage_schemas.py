@@ -153,7 +153,7 @@ def test_registry_partition_columns():
         "status_partition",
     )
     assert DATASET_SPECS["effective_parameters"].partition_columns[-1] == "point_index_partition"
-    for name in keys.POINT_DATASETS:
+    for name in ("shard_metrics", "trip_data", "snapshot_counts"):
         assert DATASET_SPECS[name].partition_columns == (
             "run_date",
             "run_id",
@@ -171,12 +171,18 @@ def test_partition_columns_are_not_data_columns(name):
 
 
 _SAMPLE_KEYS = {
-    "shard_outcomes": keys.shard_outcome_key("2026-02-14", "r", "success", 1),
-    "run_context": keys.run_context_key("2026-02-14", "r"),
-    "effective_parameters": keys.effective_parameters_key("2026-02-14", "r", "success", 1, 2),
-    "shard_metrics": keys.shard_metrics_key("2026-02-14", "r", "success", 1, 2),
-    "trip_data": keys.trip_data_key("2026-02-14", "r", "success", 1, 2),
-    "snapshot_counts": keys.snapshot_counts_key("2026-02-14", "r", "success", 1, 2),
+    "shard_outcomes": keys.RunAddress.of("2026-02-14", "r").shard_outcome_key("success", 1),
+    "run_context": keys.RunAddress.of("2026-02-14", "r").run_context_key(),
+    "effective_parameters": keys.RunAddress.of("2026-02-14", "r").point_key(
+        "effective_parameters", "success", 1, 2
+    ),
+    "shard_metrics": keys.RunAddress.of("2026-02-14", "r").point_key(
+        "shard_metrics", "success", 1, 2
+    ),
+    "trip_data": keys.RunAddress.of("2026-02-14", "r").point_key("trip_data", "success", 1, 2),
+    "snapshot_counts": keys.RunAddress.of("2026-02-14", "r").point_key(
+        "snapshot_counts", "success", 1, 2
+    ),
 }
 
 
@@ -205,11 +211,19 @@ def test_dataset_spec_lookup_by_name_or_table():
         dataset_spec("trips")
 
 
-def test_kernel_copies_of_the_point_schemas_are_identical():
-    outputs = pytest.importorskip("sweeplib.sim.outputs")
-    assert outputs.SHARD_METRICS_SCHEMA.equals(schemas.SHARD_METRICS_SCHEMA)
-    assert outputs.TRIP_DATA_SCHEMA.equals(schemas.TRIP_DATA_SCHEMA)
-    assert outputs.SNAPSHOT_COUNTS_SCHEMA.equals(schemas.SNAPSHOT_COUNTS_SCHEMA)
+def test_the_kernels_outputs_become_the_registrys_tables():
+    """The registry is the one copy of the schemas: the kernel's columns convert to them."""
+    from sweeplib.sim import METRIC_NAMES, ScenarioParams, simulate
+    from sweeplib.storage.parquet import table_from_columns, table_from_rows
+
+    result = simulate(ScenarioParams(num_riders=120, num_drivers=40, match_radius=3, seed=99))
+    trips = table_from_columns(result.trip_data, schemas.TRIP_DATA_SCHEMA)
+    assert trips.num_rows == result.trip_count > 0
+    snapshots = table_from_columns(result.snapshot_counts, schemas.SNAPSHOT_COUNTS_SCHEMA)
+    assert snapshots.num_rows == result.snapshot_count > 0
+    metrics = {name: result.metrics[name] for name in schemas.SHARD_METRICS_SCHEMA.names}
+    assert table_from_rows([metrics], schemas.SHARD_METRICS_SCHEMA).num_rows == 1
+    assert [*schemas.SHARD_METRICS_SCHEMA.names, "total_drivers"] == list(METRIC_NAMES)
 
 
 @pytest.mark.parametrize("module_name", ["sweeplib.storage", "sweeplib.query"])

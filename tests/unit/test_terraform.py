@@ -553,13 +553,17 @@ def test_location_templates_are_the_storage_keys(evaluated):
     templates = evaluated["templates"]
     prefix = "p"
     samples = {
-        "shard_outcomes": keys.shard_outcome_key("2026-02-14", "r1", "success", 3, prefix=prefix),
-        "run_context": keys.run_context_key("2026-02-14", "r1", prefix=prefix),
-        "effective_parameters": keys.effective_parameters_key(
-            "2026-02-14", "r1", "success", 3, 17, prefix=prefix
+        "shard_outcomes": keys.RunAddress.of("2026-02-14", "r1", prefix=prefix).shard_outcome_key(
+            "success", 3
+        ),
+        "run_context": keys.RunAddress.of("2026-02-14", "r1", prefix=prefix).run_context_key(),
+        "effective_parameters": keys.RunAddress.of("2026-02-14", "r1", prefix=prefix).point_key(
+            "effective_parameters", "success", 3, 17
         ),
         **{
-            name: keys.point_dataset_key(name, "2026-02-14", "r1", "success", 3, 17, prefix=prefix)
+            name: keys.RunAddress.of("2026-02-14", "r1", prefix=prefix).point_key(
+                name, "success", 3, 17
+            )
             for name in keys.POINT_DATASETS
         },
     }
