@@ -14,7 +14,7 @@ CHECKOV := $(CHECKOV_VENV)/bin/checkov
 help:
 	@echo "make demo          set up, run an 8-point sweep locally, query it with Athena SQL"
 	@echo "make test          create $(VENV), install sweeplib[$(EXTRAS)], run the test suite"
-	@echo "make lint          ruff + mypy (strict for sweeplib)"
+	@echo "make lint          ruff + mypy (strict for sweeplib) + import-linter contracts"
 	@echo "make kernel        register the JupyterLab kernel 'Python (sweeplib)' for this venv"
 	@echo "make report RUN_ID=<id> [BACKEND=local|athena]  papermill report -> reports/*.ipynb + .html"
 	@echo "make strip-notebooks  strip outputs from notebooks/*.ipynb before committing"
@@ -42,6 +42,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check sweeplib tests benchmarks lambda_pkg
 	$(BIN)/ruff format --check sweeplib tests benchmarks lambda_pkg
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	@if command -v terraform >/dev/null; then terraform fmt -check -recursive infra/terraform; fi
 
 format: $(STAMP)
