@@ -61,7 +61,7 @@ def main() -> int:
         from sweeplib import aws
         from sweeplib.config import DeploymentConfig
         from sweeplib.dispatch.sqs import SqsDispatcher
-        from sweeplib.handler import Services, handle
+        from sweeplib.handler import Deployment, handle
         from sweeplib.storage.s3 import S3ObjectStore
 
         s3, sqs = aws.client("s3"), aws.client("sqs")
@@ -72,7 +72,7 @@ def main() -> int:
             config = DeploymentConfig.from_env(
                 {"SWEEP_RESULTS_BUCKET": "bench-results", "SHARD_QUEUE_URL": queue_url}
             )
-            services = Services(
+            deployment = Deployment(
                 config,
                 S3ObjectStore("bench-results", client=s3),
                 SqsDispatcher(queue_url, client=sqs),
@@ -97,7 +97,7 @@ def main() -> int:
                 "isBase64Encoded": False,
             }
             started = time.perf_counter()
-            answer = handle(event, services=lambda services=services: services)
+            answer = handle(event, deployment=lambda built=deployment: built)
             elapsed = time.perf_counter() - started
             if answer["statusCode"] != 202:
                 raise SystemExit(f"submission failed: {answer}")

@@ -21,9 +21,9 @@ import sys
 import tempfile
 import time
 
+from sweeplib import services
 from sweeplib.contracts import parse_sweep_request
 from sweeplib.local import LocalDispatcher
-from sweeplib.orchestration import accept_request
 from sweeplib.storage import LocalObjectStore
 
 REQUEST = {
@@ -47,7 +47,7 @@ def one_run(workers: int) -> tuple[float, float, float]:
     request = parse_sweep_request(REQUEST)
     with tempfile.TemporaryDirectory(prefix="sweep-bench-") as data:
         dispatcher = LocalDispatcher(data, workers=workers, progress=False)
-        accept_request(
+        services.submit(
             request,
             store=LocalObjectStore(data),
             dispatcher=dispatcher,

@@ -1,7 +1,9 @@
-"""The single boto3 client factory of sweeplib.
+"""The single boto3 client factory of sweeplib, and its session factory.
 
-Every AWS-touching object in sweeplib (:class:`~sweeplib.storage.s3.S3ObjectStore`,
-:class:`~sweeplib.dispatch.sqs.SqsDispatcher`, …) accepts a ready client or a
+:func:`aws_session` makes the session for a named profile and region (the CLI's
+``--profile``/``--region``). Every AWS-touching object in sweeplib
+(:class:`~sweeplib.storage.s3.S3ObjectStore`, :class:`~sweeplib.dispatch.sqs.SqsDispatcher`,
+…) accepts a ready client or a
 ``boto3.Session``; when given neither, it asks :func:`client` for one. Nothing else in
 sweeplib calls ``boto3.client``.
 
@@ -27,6 +29,7 @@ __all__ = [
     "MAX_ATTEMPTS",
     "MAX_POOL_CONNECTIONS",
     "READ_TIMEOUT_S",
+    "aws_session",
     "client",
     "client_config",
 ]
@@ -39,6 +42,20 @@ READ_TIMEOUT_S = 30.0
 MAX_POOL_CONNECTIONS = 32
 #: Attempts per request (first try included) of botocore's "standard" retry mode.
 MAX_ATTEMPTS = 4
+
+
+def aws_session(*, profile: str | None = None, region: str | None = None) -> boto3.Session:
+    """A ``boto3.Session`` for a named profile and region (``None``: the default chain).
+
+    Raises
+    ------
+    ConfigurationError
+        ``name`` ``"profile"`` when the profile does not exist.
+    """
+    try:
+        return boto3.Session(profile_name=profile, region_name=region)
+    except botocore.exceptions.ProfileNotFound as error:
+        raise ConfigurationError("profile", str(error)) from None
 
 
 def client_config(overrides: botocore.config.Config | None = None) -> Any:

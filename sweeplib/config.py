@@ -16,16 +16,19 @@ naming the variable; the API answers 500 with that message.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sweeplib.contracts import Limits
-from sweeplib.errors import ConfigurationError
+from sweeplib.errors import ConfigurationError, InvalidRequest
 from sweeplib.storage import keys
 
-__all__ = ["DeploymentConfig"]
+__all__ = ["SQS_MESSAGE_LIMIT", "DeploymentConfig"]
 
-_SQS_MESSAGE_LIMIT = 256 * 1024
+#: SQS caps a message at 1 MiB now, 256 KiB on older stacks: shards travel in messages of
+#: at most this (DESIGN §6), a planning limit of every submission.
+SQS_MESSAGE_LIMIT = 256 * 1024
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -54,12 +57,20 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
 
 @dataclass(frozen=True)
 class DeploymentConfig:
+    """A deployment's settings. Its shards travel through SQS, so its limits always cap a
+    shard message at :data:`SQS_MESSAGE_LIMIT` (filled in when ``limits`` has no cap)."""
+
     bucket: str
     queue_url: str | None
     prefix: str
     limits: Limits
     max_request_bytes: int
     dispatch_enabled: bool
+
+    def __post_init__(self) -> None:
+        if self.limits.max_message_bytes is None:
+            capped = dataclasses.replace(self.limits, max_message_bytes=SQS_MESSAGE_LIMIT)
+            object.__setattr__(self, "limits", capped)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> DeploymentConfig:
@@ -69,7 +80,7 @@ class DeploymentConfig:
         prefix_raw = env.get("SWEEP_RESULTS_PREFIX", "").strip() or keys.DEFAULT_PREFIX
         try:
             prefix = keys.normalize_prefix(prefix_raw)
-        except Exception as error:  # InvalidRequest from the key module
+        except InvalidRequest as error:
             raise ConfigurationError("SWEEP_RESULTS_PREFIX", str(error)) from error
         return cls(
             bucket=bucket,
@@ -79,7 +90,7 @@ class DeploymentConfig:
                 max_points=_int(env, "MAX_POINTS", 200_000, 1, 10_000_000),
                 max_shards=_int(env, "MAX_SHARDS", 1_000, 1, 100_000),
             ),
-            max_request_bytes=_int(env, "MAX_REQUEST_BYTES", _SQS_MESSAGE_LIMIT, 1, 10 * 2**20),
+            max_request_bytes=_int(env, "MAX_REQUEST_BYTES", SQS_MESSAGE_LIMIT, 1, 10 * 2**20),
             dispatch_enabled=_flag(env, "DISPATCH_ENABLED", True),
         )
 

@@ -9,10 +9,11 @@
   exactly the failed message ids, so one bad shard never fails its batch-mates.
 * Anything else is logged and answered with an error document; the handler never raises.
 
-HTTP status codes are chosen here and nowhere else: 400 invalid request (nothing written,
-nothing enqueued), 404 unknown run or route, 405 wrong method, 409 run id taken by
-another request, 500 misconfiguration, 502 storage failure, 503 dispatch incomplete or
-disabled.
+Each route is one call of the service layer (:func:`sweeplib.services.submit`,
+:func:`sweeplib.services.status`); errors become answers through the API's one codec,
+:mod:`sweeplib.wire`: 400 invalid request (nothing written, nothing enqueued), 404
+unknown run or route, 405 wrong method, 409 run id taken by another request, 500
+misconfiguration, 502 storage failure, 503 dispatch incomplete or disabled.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from sweeplib import services
 from sweeplib.config import DeploymentConfig
 from sweeplib.contracts import parse_sweep_request_json, validate_run_id
 from sweeplib.dispatch import Dispatcher
@@ -39,27 +41,24 @@ from sweeplib.errors import (
     ConfigurationError,
     InvalidRequest,
     ObjectNotFound,
-    RunConflict,
     StorageError,
     SweepError,
 )
-from sweeplib.planning import compute_shard_plan, shard_messages
 from sweeplib.storage.store import ObjectStore
+from sweeplib.wire import REPLAY_HEADER, ROUTE, STATUS_ROUTE, ErrorResponse, error_response, problem
 
 # Kept light on purpose: a cold import of this module loads neither pyarrow, numpy,
 # the kernel nor boto3. The API path imports what it needs on first use (pyarrow only
 # to encode the one-row run_context record); the SQS path imports the worker.
 
-__all__ = ["Services", "handle", "lambda_handler", "reset_services"]
+__all__ = ["Deployment", "handle", "lambda_handler", "reset_deployment"]
 
 logger = Logger(service="sweeplib")
 copy_config_to_registered_loggers(source_logger=logger, include={"sweeplib"})
 
-ROUTE = "/sweep-run"
-
 
 @dataclass
-class Services:
+class Deployment:
     """What the handler works with; built from the environment once per container."""
 
     config: DeploymentConfig
@@ -68,34 +67,30 @@ class Services:
     clock: Callable[[], dt.datetime]
 
 
-_SERVICES: Services | None = None
+_DEPLOYMENT: Deployment | None = None
 
 
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def services_from_env(env: Mapping[str, str]) -> Services:
+def deployment_from_env(env: Mapping[str, str]) -> Deployment:
     """S3 store and SQS dispatcher for the configured bucket and queue."""
     from sweeplib.dispatch.sqs import SqsDispatcher
     from sweeplib.storage.s3 import S3ObjectStore
 
     config = DeploymentConfig.from_env(env)
     dispatcher = SqsDispatcher(config.queue_url) if config.queue_url else None
-    return Services(config, S3ObjectStore(config.bucket), dispatcher, _utc_now)
+    return Deployment(config, S3ObjectStore(config.bucket), dispatcher, services.utc_now)
 
 
-def _services() -> Services:
-    global _SERVICES
-    if _SERVICES is None:
-        _SERVICES = services_from_env(os.environ)
-    return _SERVICES
+def _deployment() -> Deployment:
+    global _DEPLOYMENT
+    if _DEPLOYMENT is None:
+        _DEPLOYMENT = deployment_from_env(os.environ)
+    return _DEPLOYMENT
 
 
-def reset_services() -> None:
-    """Forget the cached services (tests change the environment between cases)."""
-    global _SERVICES
-    _SERVICES = None
+def reset_deployment() -> None:
+    """Forget the cached deployment (tests change the environment between cases)."""
+    global _DEPLOYMENT
+    _DEPLOYMENT = None
 
 
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
@@ -104,10 +99,10 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
 
 
 def handle(
-    event: Any, context: Any = None, *, services: Callable[[], Services] | None = None
+    event: Any, context: Any = None, *, deployment: Callable[[], Deployment] | None = None
 ) -> dict[str, Any]:
-    """Dispatch on the event's shape; ``services`` overrides the environment (tests)."""
-    factory = services or _services
+    """Dispatch on the event's shape; ``deployment`` overrides the environment (tests)."""
+    factory = deployment or _deployment
     shape = event_shape(event)
     if shape == "sqs":
         return _handle_sqs(event, context, factory)
@@ -149,8 +144,8 @@ def _response(
     }
 
 
-def _error(status: int, error: str, message: str, **extra: Any) -> dict[str, Any]:
-    return _response(status, {"error": error, "message": message, **extra})
+def _answer(error: ErrorResponse) -> dict[str, Any]:
+    return _response(error.status, error.body)
 
 
 def _route(event: Mapping[str, Any], shape: str) -> tuple[str, str, str | None]:
@@ -169,7 +164,7 @@ def _route(event: Mapping[str, Any], shape: str) -> tuple[str, str, str | None]:
         if not tail:
             return method, ROUTE, None
         if len(tail) == 1:
-            return method, ROUTE + "/{run_id}", run_id if run_id is not None else tail[0]
+            return method, STATUS_ROUTE, run_id if run_id is not None else tail[0]
     return method, "", None
 
 
@@ -192,62 +187,56 @@ def _body(event: Mapping[str, Any], limit: int) -> bytes:
 
 
 def _handle_api(
-    event: Mapping[str, Any], shape: str, factory: Callable[[], Services]
+    event: Mapping[str, Any], shape: str, factory: Callable[[], Deployment]
 ) -> dict[str, Any]:
     started = time.perf_counter()
     method, route, run_id = _route(event, shape)
+    if route == "":
+        return _answer(
+            problem(404, "not_found", "routes: POST /sweep-run, GET /sweep-run/{run_id}")
+        )
+    if route == ROUTE and method != "POST":
+        return _answer(problem(405, "method_not_allowed", "use POST /sweep-run"))
+    if route != ROUTE and method != "GET":
+        return _answer(problem(405, "method_not_allowed", "use GET /sweep-run/{run_id}"))
     try:
-        if route == "":
-            return _error(404, "not_found", "routes: POST /sweep-run, GET /sweep-run/{run_id}")
-        if route == ROUTE and method != "POST":
-            return _error(405, "method_not_allowed", "use POST /sweep-run")
-        if route != ROUTE and method != "GET":
-            return _error(405, "method_not_allowed", "use GET /sweep-run/{run_id}")
-        services = factory()
+        deployment = factory()
         if route == ROUTE:
-            return _submit(event, services, started)
-        return _status(str(run_id), services)
-    except InvalidRequest as error:
+            return _submit(event, deployment, started)
+        return _status(str(run_id), deployment)
+    except SweepError as error:
+        _log_refusal(error)
+        return _answer(error_response(error))
+
+
+def _log_refusal(error: SweepError) -> None:
+    if isinstance(error, InvalidRequest):
         logger.info(
             "request rejected", extra={"event_name": "validation_error", "field": error.field}
         )
-        return _error(400, "validation_error", str(error))
-    except RunConflict as error:
-        return _error(409, "run_conflict", str(error))
-    except ConfigurationError as error:
+    elif isinstance(error, ConfigurationError):
         logger.error(
             "misconfigured", extra={"event_name": "configuration_error", "variable": error.name}
         )
-        return _error(500, "configuration_error", str(error))
-    except ObjectNotFound as error:
-        return _error(404, "not_found", str(error))
-    except StorageError as error:
+    elif isinstance(error, StorageError) and not isinstance(error, ObjectNotFound):
         logger.error("storage failure", extra={"event_name": "storage_error", "key": error.key})
-        return _error(502, "storage_error", str(error))
-    except SweepError as error:  # pragma: no cover - every subclass is handled above
-        return _error(500, "internal_error", str(error))
 
 
-def _submit(event: Mapping[str, Any], services: Services, started: float) -> dict[str, Any]:
-    config = services.config
+def _submit(event: Mapping[str, Any], deployment: Deployment, started: float) -> dict[str, Any]:
+    config = deployment.config
     if not config.dispatch_enabled:
-        return _error(503, "dispatch_disabled", "this deployment does not accept runs now")
+        return _answer(
+            problem(503, "dispatch_disabled", "this deployment does not accept runs now")
+        )
     request = parse_sweep_request_json(_body(event, config.max_request_bytes), config.limits)
-    plan = compute_shard_plan(request, config.limits)
-    # Refuse messages SQS would refuse before anything is claimed or written (PlanTooLarge,
-    # a 400). The run date's length is fixed, so a placeholder gives the real sizes.
-    from sweeplib.dispatch.sqs import batch_entries
-    from sweeplib.orchestration import accept_request
-
-    batch_entries(shard_messages(request, plan, "2000-01-01"))
     config.require_queue()
-    if services.dispatcher is None:  # pragma: no cover - require_queue guards this
+    if deployment.dispatcher is None:  # pragma: no cover - require_queue guards this
         raise ConfigurationError("SHARD_QUEUE_URL", "is not set")
-    acceptance = accept_request(
+    acceptance = services.submit(
         request,
-        store=services.store,
-        dispatcher=services.dispatcher,
-        now=services.clock(),
+        store=deployment.store,
+        dispatcher=deployment.dispatcher,
+        now=deployment.clock(),
         request_source="api",
         limits=config.limits,
         prefix=config.prefix,
@@ -258,39 +247,38 @@ def _submit(event: Mapping[str, Any], services: Services, started: float) -> dic
             "event_name": "run_accepted",
             "run_id": request.run_id,
             "first_acceptance": acceptance.first_acceptance,
-            "shards": plan.shard_count,
+            "shards": acceptance.plan.shard_count,
             "enqueued_now": len(acceptance.report.dispatched),
             "duration_ms": round((time.perf_counter() - started) * 1000, 1),
         },
     )
-    body = acceptance.response_body()
     if not acceptance.complete:
-        return _error(
-            503,
-            "dispatch_incomplete",
-            f"{len(acceptance.not_dispatched)} of {plan.shard_count} shard(s) could not be "
-            "enqueued; submit the same request again to enqueue the rest",
-            run_id=request.run_id,
-            dispatched=list(acceptance.dispatched),
-            not_dispatched=list(acceptance.not_dispatched),
+        return _answer(
+            problem(
+                503,
+                "dispatch_incomplete",
+                f"{len(acceptance.not_dispatched)} of {acceptance.plan.shard_count} shard(s) "
+                "could not be enqueued; submit the same request again to enqueue the rest",
+                run_id=request.run_id,
+                dispatched=list(acceptance.dispatched),
+                not_dispatched=list(acceptance.not_dispatched),
+            )
         )
-    replay = {} if acceptance.report.records else {"X-Sweep-Replay": "true"}
-    return _response(202, body, replay)
+    replay = {REPLAY_HEADER: "true"} if acceptance.replayed else {}
+    return _response(202, acceptance.response_body(), replay)
 
 
-def _status(run_id: str, services: Services) -> dict[str, Any]:
-    from sweeplib.status import run_status
-
+def _status(run_id: str, deployment: Deployment) -> dict[str, Any]:
     validate_run_id(run_id)
-    status = run_status(services.store, run_id, prefix=services.config.prefix)
-    return _response(200, status.as_dict())
+    found = services.status(deployment.store, run_id, prefix=deployment.config.prefix)
+    return _response(200, found.as_dict())
 
 
 # -- SQS -------------------------------------------------------------------------------
 
 
 def _handle_sqs(
-    event: Mapping[str, Any], context: Any, factory: Callable[[], Services]
+    event: Mapping[str, Any], context: Any, factory: Callable[[], Deployment]
 ) -> dict[str, Any]:
     from aws_lambda_powertools.utilities.batch import (
         BatchProcessor,
@@ -301,7 +289,7 @@ def _handle_sqs(
     from sweeplib.worker import execute_shard_body
 
     try:
-        services = factory()
+        deployment = factory()
     except SweepError as error:
         logger.error(
             "misconfigured; failing the whole batch", extra={"event_name": "configuration_error"}
@@ -313,7 +301,7 @@ def _handle_sqs(
     def run_record(record: SQSRecord) -> None:
         started = time.perf_counter()
         result = execute_shard_body(
-            record.body, services.store, services.clock(), prefix=services.config.prefix
+            record.body, deployment.store, deployment.clock(), prefix=deployment.config.prefix
         )
         logger.info(
             "shard finished",

@@ -27,7 +27,7 @@ from typing import Any
 
 from sweeplib.contracts import ShardMessage
 from sweeplib.dispatch import DispatchRecord, DispatchReport
-from sweeplib.errors import ShardFailed, SweepError
+from sweeplib.errors import ShardFailed
 from sweeplib.storage import keys
 from sweeplib.storage.local import LocalObjectStore
 
@@ -45,20 +45,14 @@ def estimated_cost(message: ShardMessage) -> float:
 
     Beyond ``_COST_SAMPLE_POINTS`` points per shard the point count stands in.
     """
-    from sweeplib.experiments import resolve_point
-    from sweeplib.planning import point_seed, point_values
+    from sweeplib.experiments import scenario_for
+    from sweeplib.planning import shard_points
 
-    size = message.end_index_exclusive - message.start_index
-    if size > _COST_SAMPLE_POINTS:
-        return float(size)
+    if message.size > _COST_SAMPLE_POINTS:
+        return float(message.size)
     cost = 0.0
-    for index in range(message.start_index, message.end_index_exclusive):
-        try:
-            params = resolve_point(
-                point_values(message.dimensions, index), point_seed(message.seed, index)
-            )
-        except SweepError:
-            return float(size)  # the worker will report the bad point
+    for point in shard_points(message):
+        params = scenario_for(point.values, point.seed)
         cost += (params.num_riders + params.num_drivers) * params.resolved_end_time_ms
     return cost
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from sweeplib.contracts import validate_run_id
-from sweeplib.errors import InvalidRequest, SweepError
+from sweeplib.errors import InvalidRequest, ReportFailed
 
 if TYPE_CHECKING:
     from jupyter_client.kernelspec import KernelSpec
@@ -76,45 +76,6 @@ STANDARD_PARAMETERS: Final = (
     "workgroup",
     "output_location",
 )
-
-
-class ReportFailed(SweepError):
-    """A cell of the report notebook raised.
-
-    Attributes
-    ----------
-    notebook : Path
-        The executed notebook that was written (it shows the error).
-    cell_index : int
-        The cell's position in the executed notebook (0-based, papermill's injected
-        parameters cell included).
-    execution_count : int or None
-        The number Jupyter shows next to the cell.
-    ename, evalue : str
-        The exception's type and message.
-    source : str
-        The cell's line that raised (its first line when the traceback does not say).
-    """
-
-    def __init__(
-        self,
-        notebook: Path,
-        cell_index: int,
-        execution_count: int | None,
-        ename: str,
-        evalue: str,
-        source: str,
-    ) -> None:
-        super().__init__(
-            f"cell {cell_index} (In [{execution_count}]) raised {ename}: {evalue}\n"
-            f"  at: {source}\n  the executed notebook (with the error) is {notebook}"
-        )
-        self.notebook = notebook
-        self.cell_index = cell_index
-        self.execution_count = execution_count
-        self.ename = ename
-        self.evalue = evalue
-        self.source = source
 
 
 @dataclass(frozen=True)
@@ -357,9 +318,9 @@ def failing_line(source: str, traceback: Sequence[str]) -> str:
 
 def _check_local_run(run_id: str, data_dir: str | os.PathLike[str]) -> None:
     from sweeplib.errors import ObjectNotFound
-    from sweeplib.orchestration import load_submission
     from sweeplib.status import find_run_dates
     from sweeplib.storage import LocalObjectStore
+    from sweeplib.submissions import load_submission
 
     if not Path(data_dir).is_dir():
         raise InvalidRequest("--data-dir", f"{data_dir} is not a folder")

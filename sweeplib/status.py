@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 
 from sweeplib.contracts import STATUS_FAILURE, STATUS_SUCCESS
 from sweeplib.errors import ObjectNotFound, StorageError
-from sweeplib.orchestration import load_submission
 from sweeplib.planning import compute_shard_plan, contiguous_shards
 from sweeplib.storage import keys
-from sweeplib.storage.parquet import decode_table
 from sweeplib.storage.store import ObjectStore
+from sweeplib.submissions import load_submission
 
 __all__ = ["RunStatus", "ShardFailure", "find_run_dates", "run_status"]
 
@@ -118,7 +117,8 @@ def run_status(
     successes: dict[int, str] = {}
     failures: dict[int, str] = {}
     for run_date in run_dates:
-        for key in store.list(keys.run_prefix("shard_outcomes", run_date, run_id, prefix=prefix)):
+        address = keys.RunAddress.of(run_date, run_id, prefix=prefix)
+        for key in store.list(address.dataset_prefix("shard_outcomes")):
             parsed = keys.parse_key(key)
             if parsed.shard_id is None:
                 continue
@@ -147,6 +147,8 @@ def run_status(
 
 
 def _read_error(store: ObjectStore, key: str) -> tuple[str | None, str | None]:
+    from sweeplib.storage.parquet import decode_table  # pyarrow: only for failure details
+
     try:
         row = decode_table(store.get(key), key=key).to_pylist()[0]
     except (StorageError, IndexError):
@@ -158,7 +160,9 @@ def _plan_from_run_context(
     store: ObjectStore, run_id: str, run_dates: tuple[str, ...], prefix: str
 ) -> tuple[dict[int, int], int]:
     """Shard sizes from the newest run_context record (contiguous split of its points)."""
-    key = keys.run_context_key(run_dates[-1], run_id, prefix=prefix)
+    from sweeplib.storage.parquet import decode_table
+
+    key = keys.RunAddress.of(run_dates[-1], run_id, prefix=prefix).run_context_key()
     row = decode_table(store.get(key), key=key).to_pylist()[0]
     total, count = int(row["total_points"]), int(row["shard_count"])
     return {shard.shard_id: shard.size for shard in contiguous_shards(total, count)}, total

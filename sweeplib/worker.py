@@ -45,10 +45,10 @@ from sweeplib.errors import (
     StorageError,
 )
 from sweeplib.experiments import PointRun, run_point
-from sweeplib.planning import point_seed, point_values
-from sweeplib.sim import ScenarioError
+from sweeplib.planning import shard_points
 from sweeplib.storage import keys
-from sweeplib.storage.parquet import check_table, encode_rows, encode_table
+from sweeplib.storage.keys import RunAddress
+from sweeplib.storage.parquet import encode_rows, encode_table, table_from_columns
 from sweeplib.storage.schemas import (
     EFFECTIVE_PARAMETERS_SCHEMA,
     SHARD_METRICS_SCHEMA,
@@ -72,7 +72,6 @@ log = logging.getLogger(__name__)
 ERROR_CODES: dict[str, str] = {
     "injected_failure": "the shard is listed in the request's failure_injection_shards",
     "invalid_message": "the shard message is malformed or inconsistent",
-    "invalid_parameters": "a point's dimension values cannot be turned into kernel parameters",
     "simulation_error": "the simulation kernel raised an error",
     "storage_error": "an object could not be written to the store",
     "internal_error": "an unexpected error in the worker",
@@ -144,10 +143,9 @@ def execute_shard(
         After writing the failure record (or failing to, which the cause says).
     """
     started = time.perf_counter()
-    run_date = message.run_date
-    success_key = keys.shard_outcome_key(
-        run_date, message.run_id, STATUS_SUCCESS, message.shard_id, prefix=prefix
-    )
+    # The message was checked when it was decoded (or built from a checked request).
+    address = RunAddress(keys.normalize_prefix(prefix), message.run_date, message.run_id)
+    success_key = address.shard_outcome_key(STATUS_SUCCESS, message.shard_id)
     try:
         if store.exists(success_key):
             log.info(
@@ -157,10 +155,19 @@ def execute_shard(
                 extra={"run_id": message.run_id, "shard_id": message.shard_id, "event": "skip"},
             )
             return ShardResult(message.run_id, message.shard_id, "skipped", 0, success_key)
-        return _run_and_commit(message, store, now, prefix, success_key, on_point, started)
+        return _run_and_commit(message, store, now, address, success_key, on_point, started)
     except Exception as error:  # every failure gets its record, then is re-raised
         failure = _classify(error)
-        _record_failure(message, store, now, prefix, failure)
+        _write_failure_record(
+            store,
+            address,
+            shard_id=message.shard_id,
+            start_index=message.start_index,
+            end_index_exclusive=message.end_index_exclusive,
+            now=now,
+            error_code=failure.error_code,
+            error_message=failure.message,
+        )
         raise ShardFailed(
             message.run_id, message.shard_id, failure.error_code, failure.message
         ) from error
@@ -178,7 +185,7 @@ def _run_and_commit(
     message: ShardMessage,
     store: ObjectStore,
     now: dt.datetime,
-    prefix: str,
+    address: RunAddress,
     success_key: str,
     on_point: PointCallback | None,
     started: float,
@@ -187,22 +194,19 @@ def _run_and_commit(
         raise _Failure("injected_failure", INJECTED_FAILURE_MESSAGE)
     kernel = io = 0.0
     first_metrics_key: str | None = None
-    for index in range(message.start_index, message.end_index_exclusive):
-        selected = point_values(message.dimensions, index)
+    for point in shard_points(message):
         point_started = time.perf_counter()
         try:
-            point = run_point(selected, point_seed(message.seed, index))
-        except InvalidRequest as error:
-            raise _Failure("invalid_parameters", f"point {index}: {error}") from error
-        except (ScenarioError, ArithmeticError, ValueError, IndexError) as error:
-            raise _Failure("simulation_error", f"point {index}: {error!r}") from error
+            run = run_point(point.values, point.seed)
+        except (ArithmeticError, ValueError, IndexError) as error:
+            raise _Failure("simulation_error", f"point {point.index}: {error!r}") from error
         written = time.perf_counter()
         kernel += written - point_started
-        metrics_key = _write_point(message, store, prefix, index, point)
+        metrics_key = _write_point(store, address, message.shard_id, point.index, run)
         io += time.perf_counter() - written
         first_metrics_key = first_metrics_key or metrics_key
         if on_point is not None:
-            on_point(message.shard_id, index)
+            on_point(message.shard_id, point.index)
     committed = time.perf_counter()
     record = ShardOutcomeRecord(
         run_id=message.run_id,
@@ -241,70 +245,41 @@ def _run_and_commit(
 
 
 def _write_point(
-    message: ShardMessage, store: ObjectStore, prefix: str, index: int, point: PointRun
+    store: ObjectStore, address: RunAddress, shard_id: int, index: int, point: PointRun
 ) -> str:
     """Write one point's four objects; returns its shard_metrics key."""
     result = point.result
-    run_id, run_date, shard_id = message.run_id, message.run_date, message.shard_id
     parameters = EffectiveParametersRecord(
-        run_id=run_id,
+        run_id=address.run_id,
         shard_id=shard_id,
         point_index=index,
         status=STATUS_SUCCESS,
         parameter_fingerprint=point.parameter_fingerprint,
         effective_parameters_json=point.document_json,
     )
-    check_table(result.trip_data, TRIP_DATA_SCHEMA)
-    check_table(result.snapshot_counts, SNAPSHOT_COUNTS_SCHEMA)
-    metrics = result.metrics_table()
-    check_table(metrics, SHARD_METRICS_SCHEMA)
-    metrics_key = keys.shard_metrics_key(
-        run_date, run_id, STATUS_SUCCESS, shard_id, index, prefix=prefix
-    )
+    metrics = {name: result.metrics[name] for name in SHARD_METRICS_SCHEMA.names}
+    metrics_key = address.point_key("shard_metrics", STATUS_SUCCESS, shard_id, index)
     objects = {
-        keys.effective_parameters_key(
-            run_date, run_id, STATUS_SUCCESS, shard_id, index, prefix=prefix
-        ): encode_rows([parameters.as_row()], EFFECTIVE_PARAMETERS_SCHEMA),
-        keys.trip_data_key(
-            run_date, run_id, STATUS_SUCCESS, shard_id, index, prefix=prefix
-        ): encode_table(result.trip_data),
-        keys.snapshot_counts_key(
-            run_date, run_id, STATUS_SUCCESS, shard_id, index, prefix=prefix
-        ): encode_table(result.snapshot_counts),
-        metrics_key: encode_table(metrics),
+        address.point_key("effective_parameters", STATUS_SUCCESS, shard_id, index): encode_rows(
+            [parameters.as_row()], EFFECTIVE_PARAMETERS_SCHEMA
+        ),
+        address.point_key("trip_data", STATUS_SUCCESS, shard_id, index): encode_table(
+            table_from_columns(result.trip_data, TRIP_DATA_SCHEMA)
+        ),
+        address.point_key("snapshot_counts", STATUS_SUCCESS, shard_id, index): encode_table(
+            table_from_columns(result.snapshot_counts, SNAPSHOT_COUNTS_SCHEMA)
+        ),
+        metrics_key: encode_rows([metrics], SHARD_METRICS_SCHEMA),
     }
     for key, body in objects.items():
         store.put(key, body)
     return metrics_key
 
 
-def _record_failure(
-    message: ShardMessage,
-    store: ObjectStore,
-    now: dt.datetime,
-    prefix: str,
-    failure: _Failure,
-) -> None:
-    _write_failure_record(
-        store,
-        prefix,
-        run_id=message.run_id,
-        run_date=message.run_date,
-        shard_id=message.shard_id,
-        start_index=message.start_index,
-        end_index_exclusive=message.end_index_exclusive,
-        now=now,
-        error_code=failure.error_code,
-        error_message=failure.message,
-    )
-
-
 def _write_failure_record(
     store: ObjectStore,
-    prefix: str,
+    address: RunAddress,
     *,
-    run_id: str,
-    run_date: str,
     shard_id: int,
     start_index: int,
     end_index_exclusive: int,
@@ -313,7 +288,7 @@ def _write_failure_record(
     error_message: str,
 ) -> None:
     record = ShardOutcomeRecord(
-        run_id=run_id,
+        run_id=address.run_id,
         shard_id=shard_id,
         status=STATUS_FAILURE,
         start_index=start_index,
@@ -322,20 +297,25 @@ def _write_failure_record(
         error_code=error_code,
         error_message=error_message,
     )
-    key = keys.shard_outcome_key(run_date, run_id, STATUS_FAILURE, shard_id, prefix=prefix)
+    key = address.shard_outcome_key(STATUS_FAILURE, shard_id)
     log.warning(
         "shard %s of run %s failed (%s): %s",
         shard_id,
-        run_id,
+        address.run_id,
         error_code,
         error_message,
-        extra={"run_id": run_id, "shard_id": shard_id, "error_code": error_code, "event": "fail"},
+        extra={
+            "run_id": address.run_id,
+            "shard_id": shard_id,
+            "error_code": error_code,
+            "event": "fail",
+        },
     )
     try:
         store.put(key, encode_rows([record.as_row()], SHARD_OUTCOMES_SCHEMA))
     except StorageError as error:
         raise ShardFailed(
-            run_id,
+            address.run_id,
             shard_id,
             error_code,
             f"{error_message}; the failure record was not written: {error}",
@@ -366,9 +346,7 @@ def execute_shard_body(
         run_id, run_date, shard_id, start, end = salvaged
         _write_failure_record(
             store,
-            prefix,
-            run_id=run_id,
-            run_date=run_date,
+            RunAddress.of(run_date, run_id, prefix=prefix),
             shard_id=shard_id,
             start_index=start,
             end_index_exclusive=end,

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
-from sweeplib.contracts import (
-    JSONScalar,
-    SweepRequest,
-    config_fingerprint,
-    parse_sweep_request,
-    request_fingerprint,
-)
+from sweeplib import services
+from sweeplib.contracts import JSONScalar, SweepRequest, parse_sweep_request
 from sweeplib.errors import InvalidRequest
 from sweeplib.planning import compute_shard_plan
-from sweeplib.status import RunStatus, run_status
-from sweeplib.storage import keys
+from sweeplib.progress import ShardProgress
+from sweeplib.status import RunStatus
+from sweeplib.storage import LocalObjectStore, keys
 from sweeplib.storage.store import ObjectStore
 
 if TYPE_CHECKING:
@@ -101,8 +96,8 @@ def plan_preview(request: SweepRequest) -> pd.DataFrame:
             "failure_injection_shards",
             ", ".join(str(s) for s in request.failure_injection_shards) or "none",
         ),
-        ("request_fingerprint", request_fingerprint(request)),
-        ("config_fingerprint", config_fingerprint(request)),
+        ("request_fingerprint", request.request_fingerprint),
+        ("config_fingerprint", request.config_fingerprint),
     ]
     return pd.DataFrame(rows, columns=["item", "value"])
 
@@ -166,19 +161,16 @@ class Execution:
         return status_table(self.status)
 
 
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def run_locally(
     request: SweepRequest,
     *,
     data_dir: str | os.PathLike[str],
     workers: int | None = None,
     progress: bool = True,
-    now: Callable[[], dt.datetime] = _utc_now,
+    now: dt.datetime | None = None,
 ) -> Execution:
-    """Accept and run ``request`` on this machine (the ``sweep run`` path).
+    """Accept and run ``request`` on this machine (:func:`sweeplib.services.run_local`,
+    the ``sweep run`` path).
 
     A process pool runs the Lambda's own worker with a progress bar over points; running
     the same request again resumes it, the same run id with another request is refused.
@@ -188,59 +180,17 @@ def run_locally(
     RunConflict
         The run id was accepted before with another request.
     """
-    from sweeplib.local import LocalDispatcher
-    from sweeplib.orchestration import accept_request
-    from sweeplib.storage import LocalObjectStore
-
-    store = LocalObjectStore(data_dir)
-    dispatcher = LocalDispatcher(data_dir, workers=workers, progress=progress)
-    acceptance = accept_request(
-        request, store=store, dispatcher=dispatcher, now=now(), request_source="local"
+    local = services.run_local(
+        request, data_dir=data_dir, workers=workers, progress=progress, now=now
     )
-    plan = acceptance.plan
-    if acceptance.first_acceptance:
-        message = (
-            f"run {request.run_id} accepted for {acceptance.submission.run_date}: "
-            f"{plan.total_points} point(s) in {plan.shard_count} shard(s) on "
-            f"{dispatcher.workers} worker(s); data in {store.root}"
-        )
-    else:
-        message = (
-            f"run {request.run_id} was accepted before with this request; "
-            f"{len(acceptance.report.records)} shard(s) had not run yet"
-        )
-    if acceptance.report.records:
-        message += "\n" + dispatcher.summary.describe()
-    return Execution(request.run_id, "local", message, run_status(store, request.run_id))
+    found = services.status(LocalObjectStore(data_dir), request.run_id)
+    return Execution(request.run_id, "local", local.describe(), found)
 
 
 class SubmitClient(Protocol):
     """What :func:`submit_and_watch` needs of :class:`~sweeplib.client.SweepClient`."""
 
     def submit(self, request_body: Mapping[str, Any] | str | bytes) -> SubmitResult: ...
-
-
-class _ShardBar:
-    """A tqdm bar over a run's shards, fed by :func:`wait_for_completion`."""
-
-    def __init__(self, enabled: bool) -> None:
-        self._enabled = enabled
-        self._bar: Any = None
-
-    def __call__(self, status: RunStatus) -> None:
-        if not self._enabled:
-            return
-        if self._bar is None:
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=status.planned, unit="shard", desc="shards", file=sys.stderr)
-        done = len(status.succeeded) + len(status.failed)
-        self._bar.update(done - self._bar.n)
-        self._bar.set_postfix_str(f"failed {len(status.failed)}", refresh=True)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
 
 
 def submit_and_watch(
@@ -261,8 +211,8 @@ def submit_and_watch(
     outcome, with a progress bar over shards.
 
     Following reads the run's outcome objects in S3 (LIST calls, no Lambda invocations)
-    with :func:`sweeplib.client.wait_for_completion`; without ``bucket`` (or ``store``)
-    the run is submitted and not followed.
+    with :func:`sweeplib.services.watch`; without ``bucket`` (or ``store``) the run is
+    submitted and not followed.
 
     Parameters
     ----------
@@ -287,33 +237,26 @@ def submit_and_watch(
     WaitTimedOut
         ``timeout_s`` passed with shards missing.
     """
-    from sweeplib.client import SweepClient, aws_session, wait_for_completion
-
     if client is None:
         if not api_url:
             raise InvalidRequest("api_url", "the lambda backend needs the API's invoke URL")
+        from sweeplib.aws import aws_session
+        from sweeplib.client import SweepClient
+
         session = aws_session(profile=profile, region=region)
         client = SweepClient(api_url, session=session, region=region)
     result = client.submit(request.to_json_dict())
-    if result.replayed:
-        message = (
-            f"run {result.run_id} was already accepted with this request (replay): nothing "
-            "enqueued again"
-        )
-    else:
-        message = (
-            f"run {result.run_id} accepted: {result.total_points} point(s), "
-            f"{result.shards_dispatched} shard(s) enqueued"
-        )
+    message = result.describe()
     if store is None and bucket is not None:
+        from sweeplib.aws import aws_session
         from sweeplib.storage.s3 import S3ObjectStore
 
         store = S3ObjectStore(bucket, session=aws_session(profile=profile, region=region))
     if store is None:
         return Execution(result.run_id, "lambda", message + " (not followed: no bucket)", None)
-    bar = _ShardBar(progress)
+    bar = ShardProgress(result.run_id, enabled=progress)
     try:
-        status = wait_for_completion(
+        status = services.watch(
             store,
             result.run_id,
             prefix=prefix,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
@@ -49,10 +48,6 @@ def positive_workers(value: int | None) -> int | None:
     if value is not None and value < 1:
         raise InvalidRequest("--workers", f"must be >= 1, got {value}")
     return value
-
-
-def now_utc() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:

@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"-- {name}\n{sql.rstrip()};\n")
         return 0
     from sweeplib import aws
-    from sweeplib.client import aws_session
+    from sweeplib.aws import aws_session
 
     athena = aws.client("athena", session=aws_session(profile=args.profile, region=args.region))
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import argparse
 
+from sweeplib import services
 from sweeplib.cli._common import add_data_dir, add_workers, positive_workers
 from sweeplib.cli.run import exit_code
 from sweeplib.local import LocalDispatcher
-from sweeplib.orchestration import load_submission, messages_for
-from sweeplib.status import run_status
 from sweeplib.storage import LocalObjectStore
 
 __all__ = ["register", "run"]
@@ -30,20 +29,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    store = LocalObjectStore(args.data_dir)
-    submission = load_submission(store, args.run_id)
-    status = run_status(store, args.run_id, with_errors=False)
-    todo = sorted([f.shard_id for f in status.failed] + list(status.missing))
-    if not todo:
-        print(f"run {args.run_id}: all {status.planned} shard(s) succeeded; nothing to rerun")
-        return 0
-    print(
-        f"run {args.run_id} ({submission.run_date}): rerunning {len(todo)} shard(s) "
-        f"({len(status.failed)} failed, {len(status.missing)} missing)"
-    )
     dispatcher = LocalDispatcher(
         args.data_dir, workers=positive_workers(args.workers), progress=not args.no_progress
     )
-    dispatcher.dispatch(messages_for(submission, todo))
+    rerun = services.rerun(LocalObjectStore(args.data_dir), args.run_id, dispatcher, announce=print)
+    if not rerun.shard_ids:
+        return 0
     print(dispatcher.summary.describe())
-    return exit_code(dispatcher.summary, submission.request.failure_injection_shards)
+    return exit_code(dispatcher.summary, rerun.submission.request.failure_injection_shards)

@@ -10,17 +10,10 @@ from __future__ import annotations
 
 import argparse
 
-from sweeplib.cli._common import (
-    add_data_dir,
-    add_workers,
-    now_utc,
-    positive_workers,
-    read_request,
-)
+from sweeplib import services
+from sweeplib.cli._common import add_data_dir, add_workers, positive_workers, read_request
 from sweeplib.contracts import parse_sweep_request_json
-from sweeplib.local import LocalDispatcher, RunSummary
-from sweeplib.orchestration import accept_request
-from sweeplib.storage import LocalObjectStore
+from sweeplib.local import RunSummary
 
 __all__ = ["exit_code", "register", "run"]
 
@@ -56,27 +49,11 @@ def exit_code(summary: RunSummary, injected: tuple[int, ...]) -> int:
 
 def run(args: argparse.Namespace) -> int:
     request = parse_sweep_request_json(read_request(args.request))
-    store = LocalObjectStore(args.data_dir)
-    dispatcher = LocalDispatcher(
-        args.data_dir, workers=positive_workers(args.workers), progress=not args.no_progress
+    local = services.run_local(
+        request,
+        data_dir=args.data_dir,
+        workers=positive_workers(args.workers),
+        progress=not args.no_progress,
     )
-    acceptance = accept_request(
-        request, store=store, dispatcher=dispatcher, now=now_utc(), request_source="local"
-    )
-    plan, submission = acceptance.plan, acceptance.submission
-    if acceptance.first_acceptance:
-        print(
-            f"run {request.run_id} accepted for {submission.run_date}: "
-            f"{plan.total_points} point(s) in {plan.shard_count} shard(s), "
-            f"{dispatcher.workers} worker(s); data in {store.root}"
-        )
-    else:
-        ran = len(acceptance.report.records)
-        print(
-            f"run {request.run_id} was accepted on {submission.run_date} with this request; "
-            f"{ran} shard(s) had not run yet"
-            + ("" if ran else " (use `sweep rerun` to retry failed shards)")
-        )
-    if acceptance.report.records:
-        print(dispatcher.summary.describe())
-    return exit_code(dispatcher.summary, request.failure_injection_shards)
+    print(local.describe())
+    return exit_code(local.summary, request.failure_injection_shards)

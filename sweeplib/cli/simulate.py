@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from sweeplib.dimensions import DIMENSION_NAMES
+from sweeplib.dimensions import DIMENSION_NAMES, check_point
 from sweeplib.errors import InvalidRequest
 from sweeplib.experiments import run_point
 from sweeplib.sim import DEFAULT_MAX_STEPS, METRIC_NAMES
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidRequest("--seed", f"must fit in 64 bits, got {args.seed}")
     if args.max_steps < 1:
         raise InvalidRequest("--max-steps", f"must be >= 1, got {args.max_steps}")
-    point = run_point(selected, args.seed & _U64, max_steps=args.max_steps)
+    point = run_point(check_point(selected), args.seed & _U64, max_steps=args.max_steps)
     result = point.result
     if args.json:
         document = {
@@ -80,8 +80,8 @@ def run(args: argparse.Namespace) -> int:
             "metrics": result.metrics,
             "events_processed": result.events_processed,
             "final_time_ms": result.final_time_ms,
-            "trips": result.trip_data.num_rows,
-            "snapshots": result.snapshot_counts.num_rows,
+            "trips": result.trip_count,
+            "snapshots": result.snapshot_count,
             "wall_seconds": round(point.wall_seconds, 4),
         }
         json.dump(document, sys.stdout, indent=2)
@@ -98,6 +98,6 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"events: {result.events_processed:,} in {point.wall_seconds:.3f} s "
         f"({rate:,.0f} events/s); final clock {result.final_time_ms:,} ms; "
-        f"trips {result.trip_data.num_rows:,}; snapshots {result.snapshot_counts.num_rows:,}"
+        f"trips {result.trip_count:,}; snapshots {result.snapshot_count:,}"
     )
     return 0

@@ -11,11 +11,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from sweeplib import services
 from sweeplib.cli._common import DEFAULT_DATA_DIR, add_aws_options
-from sweeplib.errors import InvalidRequest
-from sweeplib.status import RunStatus, run_status
+from sweeplib.errors import InvalidRequest, WaitTimedOut
+from sweeplib.progress import ShardProgress
+from sweeplib.status import RunStatus
 from sweeplib.storage import LocalObjectStore, keys
 
 if TYPE_CHECKING:
@@ -103,7 +105,7 @@ def _open_store(args: argparse.Namespace) -> tuple[ObjectStore, str]:
                 raise InvalidRequest(f"--{option}", "only applies with --bucket")
         data_dir = args.data_dir or DEFAULT_DATA_DIR
         return LocalObjectStore(data_dir), str(data_dir)
-    from sweeplib.client import aws_session
+    from sweeplib.aws import aws_session
     from sweeplib.storage.s3 import S3ObjectStore
 
     session = aws_session(profile=args.profile, region=args.region)
@@ -115,48 +117,6 @@ def _print(status: RunStatus, as_json: bool) -> None:
         print(json.dumps(status.as_dict(), indent=2))
     else:
         print(render_status(status))
-
-
-class _ShardProgress:
-    """A tqdm bar over shards (succeeded + failed of planned), or plain lines on stderr
-    when tqdm is not installed (it comes with the ``local`` extra)."""
-
-    def __init__(self, run_id: str) -> None:
-        self._run_id = run_id
-        self._started = False
-        self._bar: Any = None  # None: not started yet, or plain lines
-        self._last: tuple[int, int, int] | None = None
-
-    def __call__(self, status: RunStatus) -> None:
-        ok, failed = len(status.succeeded), len(status.failed)
-        if not self._started:
-            self._started = True
-            self._bar = self._make_bar(status.planned)
-        if self._bar is None:
-            if (ok, failed, status.planned) != self._last:
-                print(
-                    f"{self._run_id}: {ok + failed}/{status.planned} shard(s) done "
-                    f"({ok} succeeded, {failed} failed)",
-                    file=sys.stderr,
-                )
-        else:
-            self._bar.n = ok + failed
-            self._bar.set_postfix_str(f"ok={ok} failed={failed}", refresh=False)
-            self._bar.refresh()
-        self._last = (ok, failed, status.planned)
-
-    def _make_bar(self, total: int) -> Any:
-        try:
-            from tqdm import tqdm
-        except ImportError:  # pragma: no cover - tqdm is installed with the local extra
-            return None
-        return tqdm(
-            total=total, unit="shard", desc=self._run_id, file=sys.stderr, dynamic_ncols=True
-        )
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
 
 
 def _check_watch_options(args: argparse.Namespace) -> None:
@@ -171,16 +131,14 @@ def _check_watch_options(args: argparse.Namespace) -> None:
 
 
 def _watch(args: argparse.Namespace, store: ObjectStore, where: str) -> int:
-    from sweeplib.client import WaitTimedOut, wait_for_completion
-
-    progress = _ShardProgress(args.run_id)
+    progress = ShardProgress(args.run_id)
     try:
         print(
             f"watching run {args.run_id} in {where} every {args.interval:g} s (Ctrl-C to stop)",
             file=sys.stderr,
             flush=True,
         )
-        status = wait_for_completion(
+        status = services.watch(
             store,
             args.run_id,
             prefix=args.prefix,
@@ -207,5 +165,5 @@ def run(args: argparse.Namespace) -> int:
     store, where = _open_store(args)
     if args.watch:
         return _watch(args, store, where)
-    _print(run_status(store, args.run_id, prefix=args.prefix), args.json)
+    _print(services.status(store, args.run_id, prefix=args.prefix), args.json)
     return 0

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
 from sweeplib.cli._common import add_aws_options, read_request
 from sweeplib.contracts import parse_sweep_request_json
@@ -48,26 +47,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def describe_acceptance(body: dict[str, Any], replayed: bool) -> str:
-    """One line about an accepted submission."""
-    run_id, points, shards = body["run_id"], body["total_points"], body["shards_dispatched"]
-    if replayed:
-        return (
-            f"run {run_id} was already accepted with this request (replay): "
-            f"{points} point(s), {shards} shard(s) enqueued before; nothing enqueued again"
-        )
-    return f"run {run_id} accepted: {points} point(s), {shards} shard(s) enqueued"
-
-
 def run(args: argparse.Namespace) -> int:
     # Imported here: every `sweep` command imports this module, few need the client.
-    from sweeplib.client import (
-        SUBMIT_CHECK_LIMITS,
-        SubmitIncomplete,
-        SweepClient,
-        aws_session,
-        normalize_api_url,
-    )
+    from sweeplib.aws import aws_session
+    from sweeplib.client import SUBMIT_CHECK_LIMITS, SweepClient, normalize_api_url
+    from sweeplib.errors import SubmitIncomplete
 
     body = read_request(args.request)
     if isinstance(body, str):
@@ -106,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({**result.body, "replayed": result.replayed}, indent=2))
         return 0
-    print(describe_acceptance(dict(result.body), result.replayed))
+    print(result.describe())
     print(
         f"follow it with: sweep status {run_id} --bucket BUCKET --watch"
         + (f" --region {client.region}" if args.region else "")

@@ -16,21 +16,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sweeplib.errors import ConfigurationError, QueryError
+from sweeplib.errors import BootstrapFailed, ConfigurationError
 from sweeplib.query.ddl import render_ddl
 from sweeplib.storage import keys
 
 __all__ = ["BootstrapFailed", "StatementResult", "apply_ddl", "ddl_statements"]
-
-
-class BootstrapFailed(QueryError):
-    """A DDL statement did not succeed; nothing after it was run."""
-
-    def __init__(self, statement: str, execution_id: str, state: str, reason: str) -> None:
-        super().__init__(f"{statement}: {state} (query execution {execution_id}): {reason}")
-        self.statement = statement
-        self.execution_id = execution_id
-        self.state = state
 
 
 @dataclass(frozen=True)

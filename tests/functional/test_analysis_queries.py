@@ -12,12 +12,11 @@ import statistics
 import pandas as pd
 import pytest
 
-from sweeplib import analysis
+from sweeplib import analysis, services
 from sweeplib.client import SubmitResult
 from sweeplib.contracts import parse_sweep_request
 from sweeplib.dispatch.inline import InlineDispatcher
 from sweeplib.errors import InvalidRequest, ObjectNotFound
-from sweeplib.orchestration import accept_request
 from sweeplib.query import DuckDBQueryEngine
 from sweeplib.query.named import committed_points, named_query, parameters_of
 from sweeplib.status import run_status
@@ -46,7 +45,7 @@ def runs(tmp_path_factory):
     data = tmp_path_factory.mktemp("analysis")
     store = LocalObjectStore(data)
     for run_id, seed, injected in (("an-a", 1, [2]), ("an-b", 1_000_003, [])):
-        accept_request(
+        services.submit(
             parse_sweep_request(body(run_id, seed, injected)),
             store=store,
             dispatcher=InlineDispatcher(store, clock=lambda: NOW),
@@ -257,7 +256,7 @@ class FakeClient:
 
     def submit(self, request_body):
         self.bodies.append(request_body)
-        acceptance = accept_request(
+        acceptance = services.submit(
             parse_sweep_request(request_body),
             store=self.store,
             dispatcher=InlineDispatcher(self.store, clock=lambda: NOW),
@@ -285,7 +284,7 @@ def test_submit_and_watch_follows_the_run_to_completion(tmp_path, capsys):
     assert execution.status.succeeded == (0,) and [f.shard_id for f in execution.status.failed] == [
         1
     ]
-    assert "shards" in capsys.readouterr().err  # the progress bar
+    assert "2/2" in capsys.readouterr().err  # the shared shard bar (sweeplib.progress)
     frame = execution.status_frame().set_index("state")
     assert frame["shards"].to_dict() == {"planned": 2, "succeeded": 1, "failed": 1, "missing": 0}
     assert frame.loc["failed", "detail"] == "1: injected_failure"
@@ -307,7 +306,7 @@ def test_a_run_with_nothing_committed_yet_reports_every_shard_missing(tmp_path):
     from sweeplib import plots
 
     store = LocalObjectStore(tmp_path)
-    accept_request(
+    services.submit(
         parse_sweep_request(body("pending", 3, [])),
         store=store,
         dispatcher=NothingRuns(),

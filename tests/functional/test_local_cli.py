@@ -92,8 +92,8 @@ def test_injected_failure_is_recorded_and_fails_again_on_rerun(request_file, tmp
     assert "1 failed" in out and "injected_failure" in out
     store = LocalObjectStore(data)
     run_date = keys.parse_key(next(store.list(keys.dataset_prefix("run_context")))).run_date
-    assert store.exists(keys.shard_outcome_key(run_date, "fn-run", "failure", 1))
-    assert not store.exists(keys.shard_outcome_key(run_date, "fn-run", "success", 1))
+    assert store.exists(keys.RunAddress.of(run_date, "fn-run").shard_outcome_key("failure", 1))
+    assert not store.exists(keys.RunAddress.of(run_date, "fn-run").shard_outcome_key("success", 1))
     assert sweep("rerun", "fn-run", "--data-dir", str(data), "--no-progress") == 0
     out = capsys.readouterr().out
     assert "rerunning 1 shard(s) (1 failed, 0 missing)" in out and "1 failed" in out
@@ -104,9 +104,9 @@ def test_injected_failure_is_recorded_and_fails_again_on_rerun(request_file, tmp
 
 def test_a_crashed_run_is_completed_by_rerun(request_file, tmp_path, capsys):
     """A run killed between points: complete objects only, no commit; rerun finishes it."""
+    from sweeplib import services
     from sweeplib.contracts import parse_sweep_request
     from sweeplib.dispatch import DispatchReport
-    from sweeplib.orchestration import accept_request
 
     data = tmp_path / "data"
     store = LocalObjectStore(data)
@@ -131,7 +131,9 @@ def test_a_crashed_run_is_completed_by_rerun(request_file, tmp_path, capsys):
 
     request = parse_sweep_request(small_request())
     with pytest.raises(SystemExit):
-        accept_request(request, store=store, dispatcher=Crash(), now=_now(), request_source="local")
+        services.submit(
+            request, store=store, dispatcher=Crash(), now=_now(), request_source="local"
+        )
     assert not any(".tmp-" in name for name in files_under(data))
     capsys.readouterr()
     assert sweep("status", "fn-run", "--data-dir", str(data), "--json") == 0

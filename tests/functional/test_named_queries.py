@@ -9,10 +9,10 @@ import statistics
 
 import pytest
 
+from sweeplib import services
 from sweeplib.contracts import parse_sweep_request
 from sweeplib.dispatch.inline import InlineDispatcher
 from sweeplib.errors import InvalidRequest
-from sweeplib.orchestration import accept_request
 from sweeplib.query import DuckDBQueryEngine
 from sweeplib.query.named import (
     bind_parameters,
@@ -48,7 +48,7 @@ def runs(tmp_path_factory):
     data = tmp_path_factory.mktemp("named")
     store = LocalObjectStore(data)
     for run_id, seed, injected in (("run-a", 1, [2]), ("run-b", 99, [])):
-        accept_request(
+        services.submit(
             parse_sweep_request(body(run_id, seed, injected)),
             store=store,
             dispatcher=InlineDispatcher(store, clock=lambda: NOW),
@@ -72,8 +72,8 @@ def committed_metrics(store, run_id):
         if parsed.run_id != run_id or parsed.shard_id not in status.succeeded:
             continue
         metrics = decode_table(store.get(key)).to_pylist()[0]
-        parameters_key = keys.effective_parameters_key(
-            parsed.run_date, run_id, "success", parsed.shard_id, parsed.point_index
+        parameters_key = keys.RunAddress.of(parsed.run_date, run_id).point_key(
+            "effective_parameters", "success", parsed.shard_id, parsed.point_index
         )
         document = json.loads(
             decode_table(store.get(parameters_key)).to_pylist()[0]["effective_parameters_json"]
@@ -168,14 +168,14 @@ def test_point_trips_snapshots_agree_with_the_tables(runs):
     rows = run(engine, "point_trips_snapshots", run_id="run-b")
     assert len(rows) == 8
     for row in rows:
-        trips_key = keys.trip_data_key(
-            "2026-02-14", "run-b", "success", row["shard_id"], row["point_index"]
+        trips_key = keys.RunAddress.of("2026-02-14", "run-b").point_key(
+            "trip_data", "success", row["shard_id"], row["point_index"]
         )
         trips = decode_table(store.get(trips_key)).to_pylist()
         assert row["trips"] == len(trips)
         assert row["trips_completed"] == sum(t["state"] == 2 for t in trips)
-        snaps_key = keys.snapshot_counts_key(
-            "2026-02-14", "run-b", "success", row["shard_id"], row["point_index"]
+        snaps_key = keys.RunAddress.of("2026-02-14", "run-b").point_key(
+            "snapshot_counts", "success", row["shard_id"], row["point_index"]
         )
         snapshots = decode_table(store.get(snaps_key)).to_pylist()
         assert row["snapshots"] == len(snapshots)

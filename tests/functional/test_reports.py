@@ -11,11 +11,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from sweeplib import services
 from sweeplib.cli import main
 from sweeplib.contracts import parse_sweep_request
 from sweeplib.dispatch.inline import InlineDispatcher
 from sweeplib.errors import InvalidRequest
-from sweeplib.orchestration import accept_request
 from sweeplib.reports import (
     KERNEL_NAME,
     failing_line,
@@ -48,7 +48,7 @@ def data_dir(tmp_path_factory):
         "seed": 5,
         "failure_injection_shards": [1],
     }
-    accept_request(
+    services.submit(
         parse_sweep_request(body),
         store=store,
         dispatcher=InlineDispatcher(store, clock=lambda: NOW),

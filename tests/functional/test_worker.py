@@ -8,12 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from sweeplib import worker
+from sweeplib import services, worker
 from sweeplib.contracts import parse_sweep_request
 from sweeplib.dispatch.inline import InlineDispatcher
-from sweeplib.errors import InvalidRequest, InvalidShardMessage, ShardFailed, StorageError
+from sweeplib.errors import (
+    InvalidShardMessage,
+    SchemaMismatch,
+    ShardFailed,
+    StorageError,
+)
 from sweeplib.experiments import resolve_point
-from sweeplib.orchestration import accept_request
 from sweeplib.planning import compute_shard_plan, point_seed, point_values, shard_messages
 from sweeplib.sim import ScenarioError, simulate
 from sweeplib.status import run_status
@@ -40,20 +44,30 @@ def test_every_dataset_is_written_under_its_key_with_its_schema(tmp_path: Path):
     expected = set()
     for index in (0, 1):
         for dataset in ("shard_metrics", "trip_data", "snapshot_counts"):
-            expected.add(keys.point_dataset_key(dataset, RUN_DATE, "fn-run", "success", 0, index))
-        expected.add(keys.effective_parameters_key(RUN_DATE, "fn-run", "success", 0, index))
-    expected.add(keys.shard_outcome_key(RUN_DATE, "fn-run", "success", 0))
+            expected.add(
+                keys.RunAddress.of(RUN_DATE, "fn-run").point_key(dataset, "success", 0, index)
+            )
+        expected.add(
+            keys.RunAddress.of(RUN_DATE, "fn-run").point_key(
+                "effective_parameters", "success", 0, index
+            )
+        )
+    expected.add(keys.RunAddress.of(RUN_DATE, "fn-run").shard_outcome_key("success", 0))
     assert set(written) == expected
     for key in written:
         parsed = keys.parse_key(key)
         table = decode_table(store.get(key))
         assert table.schema.equals(DATASET_SPECS[parsed.dataset].schema), key
-    outcome = decode_table(store.get(keys.shard_outcome_key(RUN_DATE, "fn-run", "success", 0)))
+    outcome = decode_table(
+        store.get(keys.RunAddress.of(RUN_DATE, "fn-run").shard_outcome_key("success", 0))
+    )
     row = outcome.to_pylist()[0]
     assert row["status"] == "success" and row["points_processed"] == 2
     assert row["start_index"] == 0 and row["end_index_exclusive"] == 2
     assert row["event_time"] == "2026-02-14T10:30:00.000Z"
-    assert row["result_key"] == keys.shard_metrics_key(RUN_DATE, "fn-run", "success", 0, 0)
+    assert row["result_key"] == keys.RunAddress.of(RUN_DATE, "fn-run").point_key(
+        "shard_metrics", "success", 0, 0
+    )
     assert row["error_code"] is None
 
 
@@ -64,12 +78,18 @@ def test_point_rows_equal_a_direct_simulation_of_the_point(tmp_path: Path):
     index = message.start_index
     direct = simulate(resolve_point(point_values(message.dimensions, index), point_seed(11, index)))
     stored = decode_table(
-        store.get(keys.shard_metrics_key(RUN_DATE, "fn-run", "success", 1, index))
+        store.get(
+            keys.RunAddress.of(RUN_DATE, "fn-run").point_key("shard_metrics", "success", 1, index)
+        )
     ).to_pylist()[0]
     expected = {k: v for k, v in direct.metrics.items() if k != "total_drivers"}
     assert stored == expected
     parameters = decode_table(
-        store.get(keys.effective_parameters_key(RUN_DATE, "fn-run", "success", 1, index))
+        store.get(
+            keys.RunAddress.of(RUN_DATE, "fn-run").point_key(
+                "effective_parameters", "success", 1, index
+            )
+        )
     ).to_pylist()[0]
     document = json.loads(parameters["effective_parameters_json"])
     assert document["selected_dimensions"] == point_values(message.dimensions, index)
@@ -91,7 +111,7 @@ def test_rerunning_an_uncommitted_shard_rewrites_identical_bytes(tmp_path: Path)
     message = messages()[0]
     execute_shard(message, store, NOW)
     data_before = {k: v for k, v in files_under(tmp_path).items() if "shard_outcomes" not in k}
-    (tmp_path / keys.shard_outcome_key(RUN_DATE, "fn-run", "success", 0)).unlink()
+    (tmp_path / keys.RunAddress.of(RUN_DATE, "fn-run").shard_outcome_key("success", 0)).unlink()
     execute_shard(message, store, NOW)
     data_after = {k: v for k, v in files_under(tmp_path).items() if "shard_outcomes" not in k}
     assert data_after == data_before
@@ -115,7 +135,7 @@ def test_concurrent_duplicate_deliveries_commit_once_with_identical_bytes():
         thread.join()
     assert not errors
     outcomes = list(store.list(keys.dataset_prefix("shard_outcomes")))
-    assert outcomes == [keys.shard_outcome_key(RUN_DATE, "fn-run", "success", 2)]
+    assert outcomes == [keys.RunAddress.of(RUN_DATE, "fn-run").shard_outcome_key("success", 2)]
     assert sorted(r.status for r in results).count("success") >= 1
     reference = MemoryObjectStore()
     execute_shard(message, reference, NOW)
@@ -130,9 +150,9 @@ def test_injected_failure_writes_a_failure_record_and_no_success(tmp_path: Path)
     with pytest.raises(ShardFailed) as caught:
         execute_shard(message, store, NOW)
     assert caught.value.error_code == "injected_failure"
-    assert not store.exists(keys.shard_outcome_key(RUN_DATE, "fn-run", "success", 1))
+    assert not store.exists(keys.RunAddress.of(RUN_DATE, "fn-run").shard_outcome_key("success", 1))
     row = decode_table(
-        store.get(keys.shard_outcome_key(RUN_DATE, "fn-run", "failure", 1))
+        store.get(keys.RunAddress.of(RUN_DATE, "fn-run").shard_outcome_key("failure", 1))
     ).to_pylist()[0]
     assert row["status"] == "failure" and row["error_code"] == "injected_failure"
     assert row["error_message"] == "Injected shard failure for verification"
@@ -144,14 +164,14 @@ def test_a_failure_record_never_hides_a_success(tmp_path: Path):
     """A duplicate delivery that started before the commit and then failed."""
     store = LocalObjectStore(tmp_path)
     request = parse_sweep_request(small_request())
-    accept_request(
+    services.submit(
         request,
         store=store,
         dispatcher=InlineDispatcher(store, clock=lambda: NOW),
         now=NOW,
         request_source="test",
     )
-    success_key = keys.shard_outcome_key(RUN_DATE, "fn-run", "success", 0)
+    success_key = keys.RunAddress.of(RUN_DATE, "fn-run").shard_outcome_key("success", 0)
     committed = store.get(success_key)
 
     class LateDuplicate(LocalObjectStore):
@@ -167,7 +187,7 @@ def test_a_failure_record_never_hides_a_success(tmp_path: Path):
         execute_shard(messages()[0], LateDuplicate(tmp_path), NOW)
     assert caught.value.error_code == "storage_error" and "disk full" in caught.value.cause
     assert store.get(success_key) == committed
-    assert store.exists(keys.shard_outcome_key(RUN_DATE, "fn-run", "failure", 0))
+    assert store.exists(keys.RunAddress.of(RUN_DATE, "fn-run").shard_outcome_key("failure", 0))
     status = run_status(store, "fn-run")
     assert 0 in status.succeeded and [f.shard_id for f in status.failed] == []
 
@@ -196,8 +216,8 @@ def test_a_crash_between_points_leaves_complete_objects_and_no_commit(tmp_path: 
     for key in present:
         decode_table(store.get(key))  # every visible object is a complete Parquet file
     assert not any(".tmp-" in name for name in files_under(tmp_path))
-    assert not store.exists(keys.shard_outcome_key(RUN_DATE, "fn-run", "success", 0))
-    assert not store.exists(keys.shard_outcome_key(RUN_DATE, "fn-run", "failure", 0))
+    assert not store.exists(keys.RunAddress.of(RUN_DATE, "fn-run").shard_outcome_key("success", 0))
+    assert not store.exists(keys.RunAddress.of(RUN_DATE, "fn-run").shard_outcome_key("failure", 0))
     result = execute_shard(message, store, NOW)  # the redelivery completes it
     assert result.status == "success"
     clean = LocalObjectStore(tmp_path / "clean")
@@ -210,7 +230,6 @@ def test_error_codes_are_documented():
     assert set(ERROR_CODES) == {
         "injected_failure",
         "invalid_message",
-        "invalid_parameters",
         "simulation_error",
         "storage_error",
         "internal_error",
@@ -228,7 +247,7 @@ def test_a_malformed_but_attributable_message_gets_a_failure_record(tmp_path: Pa
         execute_shard_body(json.dumps(document), store, NOW)
     assert caught.value.error_code == "invalid_message"
     row = decode_table(
-        store.get(keys.shard_outcome_key(RUN_DATE, "fn-run", "failure", 0))
+        store.get(keys.RunAddress.of(RUN_DATE, "fn-run").shard_outcome_key("failure", 0))
     ).to_pylist()[0]
     assert row["error_code"] == "invalid_message" and "end_index_exclusive" in row["error_message"]
 
@@ -244,8 +263,8 @@ def test_an_unattributable_message_writes_nothing(tmp_path: Path, body):
 @pytest.mark.parametrize(
     ("raised", "code"),
     [
-        (InvalidRequest("dimensions.num_riders", "bad"), "invalid_parameters"),
         (ScenarioError("epoch_ms", "negative"), "simulation_error"),
+        (SchemaMismatch("trip_data", "column 'state' got numpy dtype int64"), "storage_error"),
         (ZeroDivisionError("division by zero"), "simulation_error"),
         (RuntimeError("surprise"), "internal_error"),
     ],
@@ -260,6 +279,6 @@ def test_point_errors_are_classified(tmp_path: Path, monkeypatch, raised, code):
         execute_shard(messages()[0], store, NOW)
     assert caught.value.error_code == code
     row = decode_table(
-        store.get(keys.shard_outcome_key(RUN_DATE, "fn-run", "failure", 0))
+        store.get(keys.RunAddress.of(RUN_DATE, "fn-run").shard_outcome_key("failure", 0))
     ).to_pylist()[0]
     assert row["error_code"] == code and str(raised) in row["error_message"]

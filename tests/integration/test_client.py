@@ -3,7 +3,7 @@
 A stand-in for API Gateway runs on 127.0.0.1 (``http.server`` in a thread): it checks
 each request's SigV4 signature with botocore against the test credentials, as IAM
 authorisation would, turns the request into a payload-v1 event and hands it to
-``sweeplib.handler.handle`` with services built on the moto bucket and queue. Shards are
+``sweeplib.handler.handle`` with a deployment built on the moto bucket and queue. Shards are
 only enqueued here, except where a test runs them from the queue with the worker.
 """
 
@@ -37,7 +37,7 @@ from sweeplib.client import ApiError, SweepClient
 from sweeplib.config import DeploymentConfig
 from sweeplib.dispatch.sqs import SqsDispatcher
 from sweeplib.errors import ObjectNotFound, SweepError
-from sweeplib.handler import Services, handle
+from sweeplib.handler import Deployment, handle
 from sweeplib.storage.s3 import S3ObjectStore
 from sweeplib.worker import execute_shard_body
 
@@ -126,9 +126,9 @@ class Gateway(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, deployment: Deployment) -> None:
         super().__init__(("127.0.0.1", 0), _GatewayHandler)
-        self.services = services
+        self.deployment = deployment
         self.requests: list[tuple[str, str]] = []
 
     @property
@@ -169,15 +169,15 @@ class _GatewayHandler(BaseHTTPRequestHandler):
             # REST APIs answer an unknown route like a missing signature.
             self._reply(403, json.dumps({"message": problem or "Missing Authentication Token"}))
             return
-        response = handle(event, services=lambda: self.server.services)
+        response = handle(event, deployment=lambda: self.server.deployment)
         self._reply(response["statusCode"], response["body"], response.get("headers"))
 
 
-def make_services(bucket: str, queue_url: str, s3_client: Any, sqs_client: Any) -> Services:
+def make_deployment(bucket: str, queue_url: str, s3_client: Any, sqs_client: Any) -> Deployment:
     config = DeploymentConfig.from_env(
         {"SWEEP_RESULTS_BUCKET": bucket, "SHARD_QUEUE_URL": queue_url}
     )
-    return Services(
+    return Deployment(
         config,
         S3ObjectStore(bucket, client=s3_client),
         SqsDispatcher(queue_url, client=sqs_client),
@@ -187,7 +187,7 @@ def make_services(bucket: str, queue_url: str, s3_client: Any, sqs_client: Any) 
 
 @pytest.fixture
 def gateway(bucket, queues, s3_client, sqs_client) -> Iterator[Gateway]:
-    server = Gateway(make_services(bucket, queues.url, s3_client, sqs_client))
+    server = Gateway(make_deployment(bucket, queues.url, s3_client, sqs_client))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:
@@ -298,7 +298,7 @@ def test_the_deployments_own_caps_are_enforced_by_the_api(gateway, request_file,
 def test_incomplete_dispatch_names_the_shards_and_submitting_again_completes_it(
     gateway, request_file, bucket, queues, s3_client, sqs_client, capsys
 ):
-    gateway.services = make_services(bucket, queues.url + "-gone", s3_client, sqs_client)
+    gateway.deployment = make_deployment(bucket, queues.url + "-gone", s3_client, sqs_client)
     path = request_file("partial-run")
     code, _, err = submit(capsys, path, "--api-url", gateway.url)
     assert code == 1
@@ -306,7 +306,7 @@ def test_incomplete_dispatch_names_the_shards_and_submitting_again_completes_it(
     assert "Submit the same request again" in err
     assert queued(sqs_client, queues.url) == 0
 
-    gateway.services = make_services(bucket, queues.url, s3_client, sqs_client)
+    gateway.deployment = make_deployment(bucket, queues.url, s3_client, sqs_client)
     code, out, _ = submit(capsys, path, "--api-url", gateway.url)
     assert code == 0
     assert "3 shard(s) enqueued" in out and "replay" not in out

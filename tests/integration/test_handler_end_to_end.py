@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
+from sweeplib import services as use_cases
 from sweeplib.config import DeploymentConfig
 from sweeplib.contracts import Limits, parse_sweep_request
 from sweeplib.dispatch.inline import InlineDispatcher
 from sweeplib.dispatch.sqs import SqsDispatcher
-from sweeplib.handler import Services, handle
-from sweeplib.orchestration import accept_request
+from sweeplib.handler import Deployment, handle
 from sweeplib.storage import LocalObjectStore, decode_table, keys
 from sweeplib.storage.s3 import S3ObjectStore
 from tests.events import api_get, api_post
@@ -44,7 +44,7 @@ REQUEST = {
 
 
 @pytest.fixture
-def services(bucket, queues, s3_client, sqs_client):
+def deployment(bucket, queues, s3_client, sqs_client):
     config = DeploymentConfig(
         bucket=bucket,
         queue_url=queues.url,
@@ -53,7 +53,7 @@ def services(bucket, queues, s3_client, sqs_client):
         max_request_bytes=262_144,
         dispatch_enabled=True,
     )
-    built = Services(
+    built = Deployment(
         config,
         S3ObjectStore(bucket, client=s3_client),
         SqsDispatcher(queues.url, client=sqs_client),
@@ -77,7 +77,7 @@ def sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
     }
 
 
-def play_event_source_mapping(sqs_client, queues, services, *, rounds: int = 20) -> list[dict]:
+def play_event_source_mapping(sqs_client, queues, deployment, *, rounds: int = 20) -> list[dict]:
     """Deliver until the queue is empty; returns the handler's responses."""
     responses = []
     for _ in range(rounds):
@@ -87,7 +87,7 @@ def play_event_source_mapping(sqs_client, queues, services, *, rounds: int = 20)
         if not received:
             break
         event = {"Records": [sqs_record(m, queues.arn) for m in received]}
-        response = handle(event, services=services)
+        response = handle(event, deployment=deployment)
         responses.append(response)
         failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
         for message in received:
@@ -114,24 +114,24 @@ def dlq_bodies(sqs_client, queues) -> list[str]:
 
 @pytest.mark.parametrize("version", [1, 2])
 def test_a_run_over_http_matches_a_local_run_byte_for_byte(
-    version, services, s3_client, sqs_client, bucket, queues, tmp_path: Path
+    version, deployment, s3_client, sqs_client, bucket, queues, tmp_path: Path
 ):
-    accepted = handle(api_post(version, REQUEST), services=services)
+    accepted = handle(api_post(version, REQUEST), deployment=deployment)
     assert accepted["statusCode"] == 202, accepted["body"]
     assert json.loads(accepted["body"])["shards_dispatched"] == 3
-    play_event_source_mapping(sqs_client, queues, services)
+    play_event_source_mapping(sqs_client, queues, deployment)
     # the injected failure keeps failing: after maxReceiveCount it is in the DLQ
     for _ in range(MAX_RECEIVE_COUNT + 1):
-        play_event_source_mapping(sqs_client, queues, services, rounds=1)
+        play_event_source_mapping(sqs_client, queues, deployment, rounds=1)
     dead = dlq_bodies(sqs_client, queues)
     assert [json.loads(body)["shard_id"] for body in dead] == [1]
 
-    status = json.loads(handle(api_get(version, "e2e-run"), services=services)["body"])
+    status = json.loads(handle(api_get(version, "e2e-run"), deployment=deployment)["body"])
     assert status["succeeded_shards"] == 2 and status["failed_shards"] == 1
     assert status["missing_shards"] == 0
 
     local = LocalObjectStore(tmp_path)
-    accept_request(
+    use_cases.submit(
         parse_sweep_request(REQUEST),
         store=local,
         dispatcher=InlineDispatcher(local, clock=lambda: NOW),
@@ -152,45 +152,45 @@ def test_a_run_over_http_matches_a_local_run_byte_for_byte(
 
 
 def test_a_poison_message_reaches_the_dlq_while_batch_mates_succeed(
-    services, s3_client, sqs_client, queues
+    deployment, s3_client, sqs_client, queues
 ):
     assert (
-        handle(api_post(2, {**REQUEST, "failure_injection_shards": []}), services=services)[
+        handle(api_post(2, {**REQUEST, "failure_injection_shards": []}), deployment=deployment)[
             "statusCode"
         ]
         == 202
     )
     sqs_client.send_message(QueueUrl=queues.url, MessageBody="this is not a shard message")
-    responses = play_event_source_mapping(sqs_client, queues, services)
+    responses = play_event_source_mapping(sqs_client, queues, deployment)
     for _ in range(MAX_RECEIVE_COUNT + 1):
-        play_event_source_mapping(sqs_client, queues, services, rounds=1)
+        play_event_source_mapping(sqs_client, queues, deployment, rounds=1)
     assert dlq_bodies(sqs_client, queues) == ["this is not a shard message"]
     first = responses[0]
     assert len(first["batchItemFailures"]) == 1  # only the poison message failed
-    status = json.loads(handle(api_get(1, "e2e-run"), services=services)["body"])
+    status = json.loads(handle(api_get(1, "e2e-run"), deployment=deployment)["body"])
     assert status["succeeded_shards"] == 3
 
 
 def test_duplicate_delivery_commits_once_with_unchanged_bytes(
-    services, s3_client, sqs_client, bucket, queues
+    deployment, s3_client, sqs_client, bucket, queues
 ):
-    handle(api_post(1, {**REQUEST, "failure_injection_shards": []}), services=services)
+    handle(api_post(1, {**REQUEST, "failure_injection_shards": []}), deployment=deployment)
     received = sqs_client.receive_message(QueueUrl=queues.url, MaxNumberOfMessages=10)["Messages"]
     record = sqs_record(received[0], queues.arn)
-    assert handle({"Records": [record]}, services=services) == {"batchItemFailures": []}
+    assert handle({"Records": [record]}, deployment=deployment) == {"batchItemFailures": []}
     first = s3_objects(s3_client, bucket)
     duplicates = [{**record, "messageId": f"dup-{i}"} for i in range(3)]
-    assert handle({"Records": duplicates}, services=services) == {"batchItemFailures": []}
+    assert handle({"Records": duplicates}, deployment=deployment) == {"batchItemFailures": []}
     assert s3_objects(s3_client, bucket) == first
 
 
 def test_resubmission_and_conflict_over_s3_conditional_writes(
-    services, sqs_client, queues, s3_client, bucket
+    deployment, sqs_client, queues, s3_client, bucket
 ):
-    assert handle(api_post(1, REQUEST), services=services)["statusCode"] == 202
-    replay = handle(api_post(2, REQUEST), services=services)
+    assert handle(api_post(1, REQUEST), deployment=deployment)["statusCode"] == 202
+    replay = handle(api_post(2, REQUEST), deployment=deployment)
     assert replay["statusCode"] == 202 and replay["headers"].get("X-Sweep-Replay") == "true"
-    conflict = handle(api_post(1, {**REQUEST, "seed": 43}), services=services)
+    conflict = handle(api_post(1, {**REQUEST, "seed": 43}), deployment=deployment)
     assert conflict["statusCode"] == 409
     depth = sqs_client.get_queue_attributes(
         QueueUrl=queues.url, AttributeNames=["ApproximateNumberOfMessages"]
@@ -204,16 +204,16 @@ def test_resubmission_and_conflict_over_s3_conditional_writes(
     "body", [case for case, _ in MALFORMED], ids=[str(i) for i in range(len(MALFORMED))]
 )
 def test_bad_requests_leave_bucket_and_queue_empty(
-    body, services, s3_client, sqs_client, bucket, queues
+    body, deployment, s3_client, sqs_client, bucket, queues
 ):
-    answer = handle(api_post(2, body), services=services)
+    answer = handle(api_post(2, body), deployment=deployment)
     assert answer["statusCode"] == 400
     assert s3_objects(s3_client, bucket) == {}
     assert sqs_client.receive_message(QueueUrl=queues.url).get("Messages", []) == []
 
 
 @pytest.mark.slow
-def test_the_largest_plan_is_accepted_and_fully_enqueued(services, sqs_client, queues):
+def test_the_largest_plan_is_accepted_and_fully_enqueued(deployment, sqs_client, queues):
     """200,000 points in 1,000 shards (latency is measured by `make bench`, not asserted)."""
     big = {
         "run_id": "big-run",
@@ -225,7 +225,7 @@ def test_the_largest_plan_is_accepted_and_fully_enqueued(services, sqs_client, q
         "shard_count": 1000,
         "seed": 1,
     }
-    answer = handle(api_post(2, big), services=services)
+    answer = handle(api_post(2, big), deployment=deployment)
     assert answer["statusCode"] == 202
     body = json.loads(answer["body"])
     assert body["total_points"] == 200_000 and body["shards_dispatched"] == 1000

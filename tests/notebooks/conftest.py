@@ -7,9 +7,9 @@ import datetime as dt
 import nbformat
 import pytest
 
+from sweeplib import services
 from sweeplib.contracts import parse_sweep_request
 from sweeplib.dispatch.inline import InlineDispatcher
-from sweeplib.orchestration import accept_request
 from sweeplib.storage import LocalObjectStore
 
 NOW = dt.datetime(2026, 2, 14, 10, 30, tzinfo=dt.UTC)
@@ -37,7 +37,7 @@ def local_runs(tmp_path_factory):
     data = tmp_path_factory.mktemp("notebook-data")
     store = LocalObjectStore(data)
     for run_id, seed, injected in ((RUN_A, 1, [2]), (RUN_B, 1_000_003, [])):
-        accept_request(
+        services.submit(
             parse_sweep_request(request_body(run_id, seed, injected)),
             store=store,
             dispatcher=InlineDispatcher(store, clock=lambda: NOW),

@@ -1,6 +1,6 @@
 """The API client without a network: request building, SigV4 signing (checked by an
-independent implementation of the algorithm), answer mapping through a fake opener, and
-``wait_for_completion`` over an in-memory store."""
+independent implementation of the algorithm), and answer mapping through a fake opener
+(answers made by the API's own codec, :mod:`sweeplib.wire`)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,6 @@ from sweeplib.client import (
     ApiUnreachable,
     SubmitIncomplete,
     SweepClient,
-    WaitTimedOut,
     default_ca_bundle,
     default_opener,
     encode_request_body,
@@ -44,19 +43,16 @@ from sweeplib.client import (
     status_request,
     submit_request,
     submit_result,
-    wait_for_completion,
 )
 from sweeplib.contracts import parse_sweep_request
-from sweeplib.dispatch import DispatchRecord, DispatchReport
-from sweeplib.dispatch.inline import InlineDispatcher
 from sweeplib.errors import (
     ConfigurationError,
     InvalidRequest,
     ObjectNotFound,
+    PlanTooLarge,
     RunConflict,
 )
-from sweeplib.orchestration import accept_request
-from sweeplib.storage import MemoryObjectStore
+from sweeplib.wire import error_response, problem
 
 API = "https://abc123defg.execute-api.us-east-1.amazonaws.com/prod"
 ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"  # AWS's documented example key pair
@@ -372,13 +368,29 @@ def test_the_replay_header_marks_a_replay(value):
     assert api.submit(REQUEST).replayed is True
 
 
-def test_400_is_an_invalid_request_with_the_apis_field_and_reason():
-    message = "dimensions.num_riders[1]: must be an unsigned integer, got string '2'"
-    api, _ = client(answer(400, {"error": "validation_error", "message": message}))
+def test_400_is_the_handlers_invalid_request_with_its_field_and_reason():
+    refused = InvalidRequest("dimensions.num_riders[1]", "must be an unsigned integer, got '2'")
+    api, _ = client(answer(400, error_response(refused).body))
     with pytest.raises(InvalidRequest) as info:
         api.submit(REQUEST)
-    assert info.value.field == "dimensions.num_riders[1]"
-    assert info.value.reason == "must be an unsigned integer, got string '2'"
+    assert type(info.value) is InvalidRequest
+    assert (info.value.field, info.value.reason) == (refused.field, refused.reason)
+
+
+def test_a_400_plan_too_large_comes_back_as_plan_too_large():
+    refused = PlanTooLarge("shard_size", "gives 2000 shards, more than max_shards 1000")
+    api, _ = client(answer(400, error_response(refused).body))
+    with pytest.raises(PlanTooLarge) as info:
+        api.submit(REQUEST)
+    assert (info.value.field, info.value.reason) == (refused.field, refused.reason)
+
+
+def test_a_reason_containing_colons_is_not_parsed_out_of_prose():
+    refused = InvalidRequest("body", "not valid JSON: Expecting value: line 1 column 1")
+    api, _ = client(answer(400, error_response(refused).body))
+    with pytest.raises(InvalidRequest) as info:
+        api.submit(REQUEST)
+    assert (info.value.field, info.value.reason) == ("body", refused.reason)
 
 
 def test_a_400_without_a_field_names_the_request():
@@ -390,20 +402,21 @@ def test_a_400_without_a_field_names_the_request():
 
 def test_409_is_a_run_conflict_for_the_submitted_run_id():
     reason = "accepted before with another request (fingerprint 1a2b…)"
-    api, _ = client(answer(409, {"error": "run_conflict", "message": f"run client-run: {reason}"}))
+    api, _ = client(answer(409, error_response(RunConflict("client-run", reason)).body))
     with pytest.raises(RunConflict) as info:
         api.submit(REQUEST)
     assert (info.value.run_id, info.value.reason) == ("client-run", reason)
 
 
 def test_503_dispatch_incomplete_carries_the_shards_left_to_enqueue():
-    body = {
-        "error": "dispatch_incomplete",
-        "message": "1 of 3 shard(s) could not be enqueued; submit the same request again",
-        "run_id": "client-run",
-        "dispatched": [0, 2],
-        "not_dispatched": [1],
-    }
+    body = problem(
+        503,
+        "dispatch_incomplete",
+        "1 of 3 shard(s) could not be enqueued; submit the same request again",
+        run_id="client-run",
+        dispatched=[0, 2],
+        not_dispatched=[1],
+    ).body
     api, _ = client(answer(503, body))
     with pytest.raises(SubmitIncomplete) as info:
         api.submit(REQUEST)
@@ -464,7 +477,7 @@ def test_status_returns_the_apis_document():
 
 def test_status_of_an_unknown_run_is_object_not_found():
     key = "serverless-sweeps/outcomes/_runs/run_id=r1/submission.json"
-    api, _ = client(answer(404, {"error": "not_found", "message": f"{key}: no such object"}))
+    api, _ = client(answer(404, error_response(ObjectNotFound(key)).body))
     with pytest.raises(ObjectNotFound) as info:
         api.status("r1")
     assert info.value.key == key
@@ -560,7 +573,7 @@ def test_send_passes_every_http_answer_through():
 def test_submit_result_needs_no_client():
     request = submit_request(API, b"{}")
     response = ApiResponse(202, {"x-sweep-replay": "true"}, json.dumps(ACCEPTED).encode())
-    assert submit_result(request, response, run_id="client-run").replayed
+    assert submit_result(request, response).replayed
 
 
 # -- the CLI without a network ---------------------------------------------------------
@@ -624,86 +637,3 @@ def test_importing_the_client_and_the_cli_does_not_import_boto3():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert completed.stdout.strip() == "[]"
-
-
-# -- wait_for_completion ---------------------------------------------------------------
-
-
-class HeldShards:
-    """A dispatcher that keeps the messages (a queue nobody consumes yet)."""
-
-    def __init__(self):
-        self.messages = []
-
-    def dispatch(self, messages):
-        self.messages.extend(messages)
-        return DispatchReport(tuple(DispatchRecord(m.shard_id, 200) for m in messages))
-
-
-@pytest.fixture
-def accepted_run():
-    store, held = MemoryObjectStore(), HeldShards()
-    accept_request(
-        parse_sweep_request(REQUEST), store=store, dispatcher=held, now=NOW, request_source="api"
-    )
-    return store, held
-
-
-class FakeTime:
-    def __init__(self):
-        self.now = 100.0
-        self.sleeps = []
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-def test_wait_polls_until_every_shard_has_an_outcome(accepted_run):
-    store, held = accepted_run
-    time = FakeTime()
-    seen = []
-
-    def sleep(seconds):
-        time.sleep(seconds)
-        InlineDispatcher(store, clock=lambda: NOW).dispatch([held.messages.pop(0)])
-
-    status = wait_for_completion(
-        store, "client-run", poll_s=2.0, on_progress=seen.append, sleep=sleep, clock=time.clock
-    )
-    assert [(len(s.succeeded), len(s.failed), len(s.missing)) for s in seen] == [
-        (0, 0, 3),
-        (1, 0, 2),
-        (1, 1, 1),
-        (2, 1, 0),
-    ]
-    assert time.sleeps == [2.0, 2.0, 2.0]
-    assert status is seen[-1] and status.finished
-    (failure,) = status.failed  # the final status carries the error read from the record
-    assert failure.shard_id == 1 and failure.error_code and failure.error_message
-
-
-def test_wait_gives_up_at_the_timeout_with_the_last_status(accepted_run):
-    store, _ = accepted_run
-    time = FakeTime()
-    with pytest.raises(WaitTimedOut) as info:
-        wait_for_completion(
-            store, "client-run", poll_s=2.0, timeout_s=5.0, sleep=time.sleep, clock=time.clock
-        )
-    assert time.sleeps == [2.0, 2.0, 1.0]  # never sleeps past the deadline
-    assert info.value.status.missing == (0, 1, 2)
-    assert "3 of 3 shard(s) still have no outcome after 5 s" in str(info.value)
-
-
-def test_wait_for_an_unknown_run_is_object_not_found():
-    with pytest.raises(ObjectNotFound):
-        wait_for_completion(MemoryObjectStore(), "nobody", sleep=pytest.fail)
-
-
-@pytest.mark.parametrize(("poll_s", "timeout_s"), [(0, None), (-1, None), (1, -1)])
-def test_wait_refuses_nonsense_intervals(accepted_run, poll_s, timeout_s):
-    with pytest.raises(InvalidRequest):
-        wait_for_completion(accepted_run[0], "client-run", poll_s=poll_s, timeout_s=timeout_s)
