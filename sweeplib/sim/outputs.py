@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
 import numpy as np
+import numpy.ma  # loaded with the kernel, not lazily inside the first run
 import numpy.typing as npt
 
 __all__ = [
