@@ -1,10 +1,7 @@
-"""The ObjectStore contract against moto's S3 over HTTP, and the same assertions against
-the memory and local stores; then what only the S3 adapter does (error mapping, retries)."""
+"""The ObjectStore contract against moto's S3 over HTTP, then what only the S3 adapter
+does: the PutObject payload, error mapping, retries of 409 conflicts."""
 
 from __future__ import annotations
-
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import botocore.config
@@ -13,146 +10,27 @@ import pytest
 
 from sweeplib import aws
 from sweeplib.errors import ConfigurationError, ObjectNotFound, PreconditionFailed, StorageError
-from sweeplib.storage import keys
-from sweeplib.storage.local import LocalObjectStore
 from sweeplib.storage.s3 import CONFLICT_ATTEMPTS, S3ObjectStore, put_object_request
-from sweeplib.storage.store import MemoryObjectStore, ObjectStore
-
-KEY = keys.RunAddress.of("2026-02-14", "run-1").shard_outcome_key("success", 0)
+from tests.contracts.object_store import BIG_RUN_PREFIX, KEY, ObjectStoreContract
 
 
-@pytest.fixture(params=["memory", "local", "s3"])
-def store(request, tmp_path) -> ObjectStore:
-    """Each ObjectStore implementation; the S3 one over a fresh moto bucket."""
-    if request.param == "memory":
-        return MemoryObjectStore()
-    if request.param == "local":
-        return LocalObjectStore(tmp_path / "data")
-    bucket = request.getfixturevalue("bucket")
-    return S3ObjectStore(bucket, client=request.getfixturevalue("s3_client"))
+class TestS3ObjectStore(ObjectStoreContract):
+    # Every read is a GetObject over HTTP: smaller objects, fewer reads.
+    large_object_bytes = 256 * 1024
+    reads_during_replacement = 20
 
+    @pytest.fixture
+    def store(self, bucket, s3_client):
+        """An S3 store over a fresh moto bucket."""
+        return S3ObjectStore(bucket, client=s3_client)
 
-def put_many(store: ObjectStore, keys_: list[str]) -> None:
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        list(pool.map(lambda k: store.put(k, k.encode()), keys_))
-
-
-# -- the contract, for every store -----------------------------------------------------------
-
-
-def test_store_implements_the_port(store):
-    assert isinstance(store, ObjectStore)
-
-
-def test_round_trip_exists_and_overwrite(store):
-    body = bytes(range(256)) * 40
-    assert not store.exists(KEY)
-    store.put(KEY, body)
-    assert store.exists(KEY)
-    assert store.get(KEY) == body
-    store.put(KEY, b"new")
-    assert store.get(KEY) == b"new"
-
-
-def test_empty_body_round_trips(store):
-    store.put(KEY, b"")
-    assert store.exists(KEY)
-    assert store.get(KEY) == b""
-
-
-def test_missing_key_is_object_not_found(store):
-    with pytest.raises(ObjectNotFound) as info:
-        store.get(KEY)
-    assert info.value.key == KEY
-    assert not store.exists(KEY)
-
-
-def test_conditional_create_when_absent(store):
-    store.put(KEY, b"first", if_absent=True)
-    assert store.get(KEY) == b"first"
-
-
-def test_conditional_create_refused_and_original_unchanged(store):
-    store.put(KEY, b"original")
-    with pytest.raises(PreconditionFailed) as info:
-        store.put(KEY, b"intruder", if_absent=True)
-    assert info.value.key == KEY
-    assert store.get(KEY) == b"original"
-
-
-def test_concurrent_conditional_creates_have_exactly_one_winner(store):
-    writers = 8
-    outcomes: dict[int, str] = {}
-    barrier = threading.Barrier(writers)
-
-    def attempt(i: int) -> None:
-        barrier.wait()
-        try:
-            store.put(KEY, f"writer-{i}".encode() * 1_000, if_absent=True)
-            outcomes[i] = "won"
-        except PreconditionFailed:
-            outcomes[i] = "refused"
-
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    winners = [i for i, outcome in outcomes.items() if outcome == "won"]
-    assert len(outcomes) == writers
-    assert len(winners) == 1
-    assert store.get(KEY) == f"writer-{winners[0]}".encode() * 1_000
-
-
-@pytest.mark.slow  # ~10 s against moto (about 9 ms a PutObject, serialised by the GIL)
-def test_listing_more_than_a_thousand_keys_is_complete_and_sorted(store):
-    names = [
-        keys.RunAddress.of("2026-02-14", "big").shard_outcome_key("success", s)
-        for s in range(1_001)
-    ]
-    put_many(store, names)
-    prefix = keys.RunAddress.of("2026-02-14", "big").dataset_prefix("shard_outcomes")
-    listed = list(store.list(prefix))
-    assert listed == sorted(names)
-    assert len(listed) == 1_001
-    if isinstance(store, S3ObjectStore):  # the listing really took more than one page
-        first_page = store.client.list_objects_v2(Bucket=store.bucket, Prefix=prefix)
+    @pytest.mark.slow
+    def test_listing_more_than_a_thousand_keys_is_complete_and_sorted(self, store):
+        super().test_listing_more_than_a_thousand_keys_is_complete_and_sorted(store)
+        # the listing really took more than one page
+        first_page = store.client.list_objects_v2(Bucket=store.bucket, Prefix=BIG_RUN_PREFIX)
         assert first_page["IsTruncated"]
         assert len(first_page["Contents"]) == 1_000
-
-
-def test_listing_respects_run_prefix_boundaries(store):
-    r1 = [
-        keys.RunAddress.of("2026-02-14", "r1").shard_outcome_key("success", s) for s in (0, 2, 10)
-    ]
-    r10 = [keys.RunAddress.of("2026-02-14", "r10").shard_outcome_key("success", s) for s in (0, 1)]
-    put_many(store, r1 + r10)
-    assert list(
-        store.list(keys.RunAddress.of("2026-02-14", "r1").dataset_prefix("shard_outcomes"))
-    ) == sorted(r1)
-    assert list(
-        store.list(keys.RunAddress.of("2026-02-14", "r10").dataset_prefix("shard_outcomes"))
-    ) == sorted(r10)
-    # A plain string prefix, as in S3: without the trailing slash "r1" matches "r10" too.
-    run_date = keys.run_date_prefix("shard_outcomes", "2026-02-14")
-    both = list(store.list(f"{run_date}run_id_partition=r1"))
-    assert both == sorted(r1 + r10)
-    assert list(store.list("no/such/prefix/")) == []
-
-
-def test_listing_everything_with_the_empty_prefix(store):
-    put_many(store, ["b/1", "a/2", "a/10"])
-    assert list(store.list("")) == ["a/10", "a/2", "b/1"]
-
-
-@pytest.mark.parametrize("key", ["", "/abs/key", "a/../b", "a//b", "a/", "a\\b", ".hidden/x"])
-def test_invalid_keys_are_rejected(store, key):
-    with pytest.raises(StorageError):
-        store.put(key, b"x")
-    with pytest.raises(StorageError):
-        store.get(key)
-    with pytest.raises(StorageError):
-        store.exists(key)
 
 
 # -- the S3 adapter --------------------------------------------------------------------------

@@ -1,4 +1,6 @@
-"""ObjectStore contract (memory twin and local folder) and the local store's atomic writes."""
+"""The ObjectStore contract against a local folder, and what only the local store does:
+files under the root, temporary files that never show and never stay, fsync before
+publishing, and conditional creates by hard link that hold across processes."""
 
 from __future__ import annotations
 
@@ -6,125 +8,27 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
 from pathlib import Path
 
 import pytest
 
 from sweeplib.errors import ObjectNotFound, PreconditionFailed, StorageError
-from sweeplib.storage import keys
 from sweeplib.storage.local import LocalObjectStore, is_temporary_name
-from sweeplib.storage.store import MemoryObjectStore, ObjectStore
-
-KEY = keys.RunAddress.of("2026-02-14", "run-1").shard_outcome_key("success", 0)
-
-
-@pytest.fixture(params=["memory", "local"])
-def store(request, tmp_path) -> ObjectStore:
-    if request.param == "memory":
-        return MemoryObjectStore()
-    return LocalObjectStore(tmp_path / "data")
+from tests.contracts.object_store import KEY, ObjectStoreContract
 
 
 def all_files(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
 
-# -- the contract, for both stores ----------------------------------------------------------
+class TestLocalObjectStore(ObjectStoreContract):
+    @pytest.fixture
+    def store(self, tmp_path):
+        return LocalObjectStore(tmp_path / "data")
 
-
-def test_store_implements_the_port(store):
-    assert isinstance(store, ObjectStore)
-
-
-def test_put_then_get_and_exists(store):
-    assert not store.exists(KEY)
-    store.put(KEY, b"body")
-    assert store.exists(KEY)
-    assert store.get(KEY) == b"body"
-
-
-def test_put_overwrites(store):
-    store.put(KEY, b"old")
-    store.put(KEY, b"new")
-    assert store.get(KEY) == b"new"
-
-
-def test_get_missing_raises_object_not_found(store):
-    with pytest.raises(ObjectNotFound) as info:
-        store.get(KEY)
-    assert info.value.key == KEY
-
-
-def test_if_absent_creates_when_missing(store):
-    store.put(KEY, b"first", if_absent=True)
-    assert store.get(KEY) == b"first"
-
-
-def test_if_absent_refuses_existing_key_and_keeps_the_object(store):
-    store.put(KEY, b"first")
-    with pytest.raises(PreconditionFailed) as info:
-        store.put(KEY, b"second", if_absent=True)
-    assert info.value.key == KEY
-    assert store.get(KEY) == b"first"
-
-
-def test_list_is_sorted_and_by_string_prefix(store):
-    for key in ["a/b/2", "a/b/10", "a/bc/1", "a/c", "b/1"]:
-        store.put(key, key.encode())
-    assert list(store.list("a/b/")) == ["a/b/10", "a/b/2"]
-    # A plain string prefix, as in S3: "a/b" also matches "a/bc/…".
-    assert list(store.list("a/b")) == ["a/b/10", "a/b/2", "a/bc/1"]
-    assert list(store.list("")) == ["a/b/10", "a/b/2", "a/bc/1", "a/c", "b/1"]
-    assert list(store.list("a/c")) == ["a/c"]
-    assert list(store.list("zzz/")) == []
-
-
-def test_list_finds_a_runs_outcomes_by_prefix(store):
-    success = keys.RunAddress.of("2026-02-14", "r1").shard_outcome_key("success", 0)
-    failure = keys.RunAddress.of("2026-02-14", "r1").shard_outcome_key("failure", 1)
-    other_run = keys.RunAddress.of("2026-02-14", "r10").shard_outcome_key("success", 0)
-    metrics = keys.RunAddress.of("2026-02-14", "r1").point_key("shard_metrics", "success", 0, 0)
-    for key in (success, failure, other_run, metrics):
-        store.put(key, b"x")
-    listed = list(
-        store.list(keys.RunAddress.of("2026-02-14", "r1").dataset_prefix("shard_outcomes"))
-    )
-    assert listed == [failure, success]
-    assert [keys.parse_key(k).shard_id for k in listed] == [1, 0]
-
-
-@pytest.mark.parametrize(
-    "key", ["", "/abs/key", "a/../b", "../x", "a//b", "a/", "a\\b", ".hidden/x", "a/.tmp", "a/./b"]
-)
-def test_invalid_keys_are_rejected(store, key):
-    with pytest.raises(StorageError):
-        store.put(key, b"x")
-    with pytest.raises(StorageError):
-        store.get(key)
-
-
-def test_concurrent_if_absent_puts_from_threads_have_one_winner(store):
-    outcomes: dict[int, str] = {}
-    barrier = threading.Barrier(8)
-
-    def attempt(i: int) -> None:
-        barrier.wait()
-        try:
-            store.put(KEY, f"writer-{i}".encode(), if_absent=True)
-            outcomes[i] = "won"
-        except PreconditionFailed:
-            outcomes[i] = "refused"
-
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    winners = [i for i, outcome in outcomes.items() if outcome == "won"]
-    assert len(outcomes) == 8
-    assert len(winners) == 1
-    assert store.get(KEY) == f"writer-{winners[0]}".encode()
+    def test_a_reader_never_sees_a_partial_object(self, store):
+        super().test_a_reader_never_sees_a_partial_object(store)
+        assert all_files(store.root) == [KEY]  # no temporary file stays behind
 
 
 # -- the local store -------------------------------------------------------------------------
@@ -235,30 +139,6 @@ def test_if_absent_refusal_leaves_no_temp_file(tmp_path):
     store.put(KEY, b"first")
     with pytest.raises(PreconditionFailed):
         store.put(KEY, b"second", if_absent=True)
-    assert all_files(tmp_path) == [KEY]
-
-
-def test_reader_never_sees_a_partial_object(tmp_path):
-    """While a writer keeps replacing a large object, every read is one complete version."""
-    store = LocalObjectStore(tmp_path)
-    versions = [bytes([i]) * 2_000_000 for i in range(1, 5)]
-    store.put(KEY, versions[0])
-    stop = threading.Event()
-
-    def writer() -> None:
-        i = 0
-        while not stop.is_set():
-            store.put(KEY, versions[i % len(versions)])
-            i += 1
-
-    thread = threading.Thread(target=writer)
-    thread.start()
-    try:
-        for _ in range(100):
-            assert store.get(KEY) in versions
-    finally:
-        stop.set()
-        thread.join()
     assert all_files(tmp_path) == [KEY]
 
 
