@@ -1,6 +1,6 @@
-"""SqsDispatcher against moto's SQS over HTTP: batching, parallelism, retry of the Failed
-entries only, persistent and sender-fault failures, refusals before sending, and the
-DLQ redrive the queue fixture sets up."""
+"""SqsDispatcher against moto's SQS over HTTP: the Dispatcher contract, then batching,
+parallelism, retry of the Failed entries only, persistent and sender-fault failures,
+refusals before sending, and the DLQ redrive the queue fixture sets up."""
 
 from __future__ import annotations
 
@@ -11,39 +11,28 @@ from collections import Counter
 import botocore.exceptions
 import pytest
 
-from sweeplib.contracts import Limits, ShardMessage, parse_sweep_request
+from sweeplib.contracts import ShardMessage
 from sweeplib.dispatch.sqs import MAX_BATCH_BYTES, SqsDispatcher
 from sweeplib.errors import PlanTooLarge
-from sweeplib.planning import compute_shard_plan, shard_messages
+from tests.contracts.dispatcher import DispatcherContract
+from tests.factories import messages_of, one_point_shards
 
 from .conftest import MAX_RECEIVE_COUNT
 
-LIMITS = Limits(max_points=10**9)
 
-
-def make_messages(count: int, **extra_dimensions: list) -> list[ShardMessage]:
-    """``count`` one-point shards (plus any extra dimensions' values in every message)."""
-    body = {
-        "run_id": "dispatch-test",
-        "dimensions": {"num_riders": list(range(1, count + 1)), **extra_dimensions},
-        "shard_count": count,
-    }
-    request = parse_sweep_request(body, LIMITS)
-    return list(shard_messages(request, compute_shard_plan(request, LIMITS), "2026-02-14"))
-
-
-def drain(sqs_client, queue_url: str, expected: int) -> list[str]:
-    """Receive and delete messages until ``expected`` arrived (or the queue stays empty);
-    return their bodies."""
+def drain(sqs_client, queue_url: str, expected: int | None = None) -> list[str]:
+    """Receive and delete messages until ``expected`` arrived (by default: until the
+    queue stays empty); return their bodies."""
     bodies: list[str] = []
     empty = 0
-    while len(bodies) < expected and empty < 3:
+    while (expected is None or len(bodies) < expected) and empty < 3:
         batch = sqs_client.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get(
             "Messages", []
         )
         if not batch:
             empty += 1
             continue
+        empty = 0
         bodies.extend(m["Body"] for m in batch)
         sqs_client.delete_message_batch(
             QueueUrl=queue_url,
@@ -59,6 +48,21 @@ def queue_depth(sqs_client, queue_url: str) -> int:
         QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"]
     )
     return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+
+class TestSqsDispatcher(DispatcherContract):
+    """Handed over: in the queue, received once, with exactly the message's JSON."""
+
+    @pytest.fixture
+    def dispatcher(self, queues, sqs_client):
+        return SqsDispatcher(queues.url, client=sqs_client)
+
+    @pytest.fixture
+    def handed_over(self, queues, sqs_client):
+        return lambda: drain(sqs_client, queues.url)
+
+    def receipt(self, message):
+        return message.to_json()
 
 
 class RecordingSqs:
@@ -128,7 +132,7 @@ def no_sleep(_seconds: float) -> None:
 
 
 def test_25_messages_go_in_3_batches_and_all_arrive(queues, sqs_client):
-    messages = make_messages(25)
+    messages = one_point_shards(25)
     client = RecordingSqs(sqs_client)
     report = SqsDispatcher(queues.url, client=client).dispatch(messages)
 
@@ -145,14 +149,14 @@ def test_25_messages_go_in_3_batches_and_all_arrive(queues, sqs_client):
 
 def test_default_client_comes_from_the_factory(queues, sqs_client, aws_environment):
     dispatcher = SqsDispatcher(queues.url)
-    report = dispatcher.dispatch(make_messages(3))
+    report = dispatcher.dispatch(one_point_shards(3))
     assert report.dispatched == (0, 1, 2)
     assert len(drain(sqs_client, queues.url, 3)) == 3
 
 
 def test_batches_are_split_by_size_and_never_exceed_256_kib(queues, sqs_client):
     fares = [1000.0 + i / 7 for i in range(4_000)]  # ~72 KB per message: 3 fit in a batch
-    messages = make_messages(10, base_fare=fares)
+    messages = one_point_shards(10, base_fare=fares)
     client = RecordingSqs(sqs_client)
     report = SqsDispatcher(queues.url, client=client).dispatch(messages)
     assert report.dispatched == tuple(range(10))
@@ -165,7 +169,7 @@ def test_several_batches_are_in_flight_but_no_more_than_max_in_flight(queues, sq
     client = RecordingSqs(sqs_client)
     client.delay_s = 0.05
     dispatcher = SqsDispatcher(queues.url, client=client, max_in_flight=4)
-    report = dispatcher.dispatch(make_messages(100))
+    report = dispatcher.dispatch(one_point_shards(100))
     assert len(report.dispatched) == 100
     assert len(client.calls) == 10
     assert 2 <= client.max_in_flight <= 4
@@ -179,8 +183,7 @@ def test_a_thousand_messages_all_arrive(queues, sqs_client):
         "dimensions": {"num_riders": list(range(1, 41)), "num_drivers": list(range(1, 26))},
         "shard_count": 1_000,
     }
-    request = parse_sweep_request(body)
-    messages = list(shard_messages(request, compute_shard_plan(request), "2026-02-14"))
+    messages = messages_of(body)
     report = SqsDispatcher(queues.url, client=sqs_client).dispatch(messages)
     bodies = drain(sqs_client, queues.url, 1_000)
     assert report.dispatched == tuple(range(1_000))
@@ -192,7 +195,7 @@ def test_a_thousand_messages_all_arrive(queues, sqs_client):
 
 
 def test_partial_failure_resends_only_the_failed_entries(queues, sqs_client):
-    messages = make_messages(25)
+    messages = one_point_shards(25)
     fail_once = {"3": (1, "InternalError", False), "17": (2, "ServiceUnavailable", False)}
     client = RecordingSqs(sqs_client, fail=fail_once)
     delays: list[float] = []
@@ -213,7 +216,7 @@ def test_persistent_failure_ends_as_503_for_exactly_those_shards(queues, sqs_cli
     always = {"3": (-1, "InternalError", False), "17": (-1, "InternalError", False)}
     client = RecordingSqs(sqs_client, fail=always)
     dispatcher = SqsDispatcher(queues.url, client=client, max_attempts=4, sleep=no_sleep)
-    report = dispatcher.dispatch(make_messages(25))
+    report = dispatcher.dispatch(one_point_shards(25))
 
     assert report.not_dispatched == (3, 17)
     assert report.dispatched == tuple(s for s in range(25) if s not in (3, 17))
@@ -229,7 +232,7 @@ def test_persistent_failure_ends_as_503_for_exactly_those_shards(queues, sqs_cli
 
 def test_sender_fault_is_not_retried(queues, sqs_client):
     client = RecordingSqs(sqs_client, fail={"2": (-1, "InvalidMessageContents", True)})
-    report = SqsDispatcher(queues.url, client=client, sleep=no_sleep).dispatch(make_messages(5))
+    report = SqsDispatcher(queues.url, client=client, sleep=no_sleep).dispatch(one_point_shards(5))
     assert report.not_dispatched == (2,)
     record = report.records[2]
     assert record.status_code == 503
@@ -242,18 +245,20 @@ def test_whole_batch_throttling_is_retried(queues, sqs_client):
     client = RecordingSqs(sqs_client, raise_first=2)
     delays: list[float] = []
     dispatcher = SqsDispatcher(queues.url, client=client, max_in_flight=1, sleep=delays.append)
-    report = dispatcher.dispatch(make_messages(5))
+    report = dispatcher.dispatch(one_point_shards(5))
     assert report.dispatched == (0, 1, 2, 3, 4)
     assert len(client.calls) == 3
     assert len(delays) == 2
     assert delays[1] > delays[0] / 2  # backoff grows (with jitter)
-    assert sorted(drain(sqs_client, queues.url, 5)) == sorted(m.to_json() for m in make_messages(5))
+    assert sorted(drain(sqs_client, queues.url, 5)) == sorted(
+        m.to_json() for m in one_point_shards(5)
+    )
 
 
 def test_missing_queue_fails_every_shard_without_retrying(queues, sqs_client):
     client = RecordingSqs(sqs_client)
     dispatcher = SqsDispatcher(f"{queues.url}-missing", client=client, sleep=no_sleep)
-    report = dispatcher.dispatch(make_messages(12))
+    report = dispatcher.dispatch(one_point_shards(12))
     assert report.dispatched == ()
     assert all(r.status_code == 503 for r in report.records)
     assert "NonExistentQueue" in report.records[0].detail
@@ -264,7 +269,7 @@ def test_unreachable_endpoint_ends_as_503_after_the_attempts(queues, monkeypatch
     monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:1")  # nothing listens there
     delays: list[float] = []
     dispatcher = SqsDispatcher(queues.url, max_attempts=3, sleep=delays.append)
-    report = dispatcher.dispatch(make_messages(2))
+    report = dispatcher.dispatch(one_point_shards(2))
     assert report.not_dispatched == (0, 1)
     assert "EndpointConnectionError" in report.records[0].detail
     assert len(delays) == 2  # botocore did not retry on its own: three calls, two waits
@@ -275,7 +280,7 @@ def test_unreachable_endpoint_ends_as_503_after_the_attempts(queues, monkeypatch
 
 def test_oversize_message_is_refused_and_nothing_is_sent(queues, sqs_client):
     floats = [1000.0 + i / 7 for i in range(10_000)]
-    messages = make_messages(3, base_fare=floats, per_km_rate=floats)
+    messages = one_point_shards(3, base_fare=floats, per_km_rate=floats)
     client = RecordingSqs(sqs_client)
     with pytest.raises(PlanTooLarge, match="shard 0"):
         SqsDispatcher(queues.url, client=client).dispatch(messages)
@@ -284,7 +289,7 @@ def test_oversize_message_is_refused_and_nothing_is_sent(queues, sqs_client):
 
 
 def test_duplicate_shards_are_refused_and_nothing_is_sent(queues, sqs_client):
-    messages = make_messages(3)
+    messages = one_point_shards(3)
     client = RecordingSqs(sqs_client)
     with pytest.raises(ValueError, match="twice"):
         SqsDispatcher(queues.url, client=client).dispatch([*messages, messages[1]])
@@ -295,7 +300,7 @@ def test_duplicate_shards_are_refused_and_nothing_is_sent(queues, sqs_client):
 
 
 def test_a_message_received_too_often_moves_to_the_dlq(queues, sqs_client):
-    SqsDispatcher(queues.url, client=sqs_client).dispatch(make_messages(1))
+    SqsDispatcher(queues.url, client=sqs_client).dispatch(one_point_shards(1))
     for _ in range(MAX_RECEIVE_COUNT):
         received = sqs_client.receive_message(QueueUrl=queues.url, VisibilityTimeout=0)
         assert len(received["Messages"]) == 1  # received, never deleted: a failing worker

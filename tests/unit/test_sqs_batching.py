@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sweeplib.contracts import Limits, ShardMessage, parse_sweep_request
+from sweeplib.contracts import ShardMessage
 from sweeplib.dispatch.sqs import (
     ENQUEUED_STATUS,
     FAILED_STATUS,
@@ -25,20 +25,7 @@ from sweeplib.dispatch.sqs import (
     split_batches,
 )
 from sweeplib.errors import ConfigurationError, PlanTooLarge
-from sweeplib.planning import compute_shard_plan, shard_messages
-
-LIMITS = Limits(max_points=10**9)
-
-
-def make_messages(count: int, **extra_dimensions: list) -> list[ShardMessage]:
-    """``count`` one-point shards (plus any extra dimensions' values in every message)."""
-    body = {
-        "run_id": "batching-test",
-        "dimensions": {"num_riders": list(range(1, count + 1)), **extra_dimensions},
-        "shard_count": count,
-    }
-    request = parse_sweep_request(body, LIMITS)
-    return list(shard_messages(request, compute_shard_plan(request, LIMITS), "2026-02-14"))
+from tests.factories import one_point_shards
 
 
 def entry(shard_id: int, size: int) -> BatchEntry:
@@ -55,7 +42,7 @@ def test_sqs_limits_are_the_documented_ones():
 
 
 def test_entries_carry_shard_id_and_the_message_json_in_order():
-    messages = make_messages(3)
+    messages = one_point_shards(3)
     entries = batch_entries(messages)
     assert [e.to_request() for e in entries] == [
         {"Id": str(m.shard_id), "MessageBody": m.to_json()} for m in messages
@@ -69,14 +56,14 @@ def test_entry_size_counts_utf8_bytes_not_characters():
 
 
 def test_duplicate_shard_ids_are_refused():
-    message = make_messages(1)[0]
+    message = one_point_shards(1)[0]
     with pytest.raises(ValueError, match="shard 0 appears twice"):
         batch_entries([message, message])
 
 
 def test_a_message_over_the_limit_is_refused_naming_the_shard():
     floats = [1000.0 + i / 7 for i in range(10_000)]  # ~18 bytes each: ~180 KB per dimension
-    messages = make_messages(2, base_fare=floats, per_km_rate=floats)
+    messages = one_point_shards(2, base_fare=floats, per_km_rate=floats)
     assert len(messages[0].to_json().encode()) > MAX_MESSAGE_BYTES
     with pytest.raises(PlanTooLarge) as info:
         batch_entries(messages)
@@ -86,7 +73,7 @@ def test_a_message_over_the_limit_is_refused_naming_the_shard():
 
 
 def test_the_message_limit_is_inclusive():
-    message = make_messages(1)[0]
+    message = one_point_shards(1)[0]
     size = len(message.to_json().encode())
     assert batch_entries([message], max_message_bytes=size)[0].size == size
     with pytest.raises(PlanTooLarge):
@@ -97,7 +84,7 @@ def test_the_message_limit_is_inclusive():
 
 
 def test_25_entries_make_batches_of_10_10_5():
-    batches = split_batches(batch_entries(make_messages(25)))
+    batches = split_batches(batch_entries(one_point_shards(25)))
     assert [len(b) for b in batches] == [10, 10, 5]
     assert [e.shard_id for b in batches for e in b] == list(range(25))
 
