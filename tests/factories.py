@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from sweeplib import services
@@ -19,6 +20,13 @@ from sweeplib.dispatch.inline import InlineDispatcher
 from sweeplib.planning import compute_shard_plan, shard_messages
 from sweeplib.storage.local import LocalObjectStore
 from sweeplib.storage.store import ObjectStore
+
+#: The request fixtures, among them the runbook's request, and that request's fingerprints.
+#: The pins are a contract: changing them is a schema version bump, not a refactor.
+REQUEST_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "requests"
+DEMO_REQUEST_FILE = REQUEST_FIXTURES / "demo-run-001.json"
+DEMO_REQUEST_FINGERPRINT = "4086c1bfaec6aa4fcb3e7e3a941416b3038b3d24ed06845b99f1a4415baf8ba4"
+DEMO_CONFIG_FINGERPRINT = "7e9bffe50677b53a2f0c3d1f1a7b4551363e2862f0d7847aa2373dbff767056b"
 
 #: The clock of every run built here, and the run date it fixes.
 NOW = dt.datetime(2026, 2, 14, 10, 30, tzinfo=dt.UTC)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -207,15 +206,3 @@ def test_parameters_are_json_when_they_parse():
     assert parse_parameter("execute=true") == ("execute", True)
     assert parse_parameter("run_a=base-001") == ("run_a", "base-001")
     assert parse_parameter("note=a=b") == ("note", "a=b")
-
-
-def test_the_cli_imports_no_notebook_machinery_until_a_report_runs():
-    code = (
-        "import sys; from sweeplib.cli import build_parser; build_parser(); "
-        "print(sorted(m for m in ('pandas', 'papermill', 'matplotlib', 'nbconvert', "
-        "'sweeplib.analysis', 'sweeplib.reports') if m in sys.modules))"
-    )
-    completed = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert completed.stdout.strip() == "[]"

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from sweeplib.cli import main
 from sweeplib.contracts import canonical_json
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "requests"
-DEMO = FIXTURES / "demo-run-001.json"
-DEMO_REQUEST_FINGERPRINT = "4086c1bfaec6aa4fcb3e7e3a941416b3038b3d24ed06845b99f1a4415baf8ba4"
-DEMO_CONFIG_FINGERPRINT = "7e9bffe50677b53a2f0c3d1f1a7b4551363e2862f0d7847aa2373dbff767056b"
+from tests.factories import DEMO_CONFIG_FINGERPRINT, DEMO_REQUEST_FINGERPRINT
+from tests.factories import DEMO_REQUEST_FILE as DEMO
+from tests.factories import REQUEST_FIXTURES as FIXTURES
 
 
 def test_the_runbook_example_is_eight_points_in_four_shards_of_two(capsys):
@@ -152,32 +148,3 @@ def test_help_lists_every_dimension(capsys):
     out = capsys.readouterr().out
     assert "matching_algorithm_type" in out
     assert "unsigned integer ≤ 4294967295" in out
-
-
-def test_the_console_module_runs_in_a_subprocess():
-    ok = subprocess.run(
-        [sys.executable, "-m", "sweeplib.cli", "plan", str(DEMO)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert ok.returncode == 0, ok.stderr
-    assert "8 points in 4 shards of 2" in ok.stdout.splitlines()
-
-    bad = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sweeplib.cli",
-            "plan",
-            str(FIXTURES / "invalid-unknown-dimension.json"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert bad.returncode == 2
-    assert bad.stdout == ""
-    assert "invalid dimensions.rider_mood: unknown dimension" in bad.stderr

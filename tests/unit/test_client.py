@@ -13,8 +13,6 @@ import json
 import re
 import socket
 import ssl
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from urllib.parse import quote, urlsplit
@@ -626,14 +624,3 @@ def test_cli_status_option_misuse_exits_2(args, option, capsys, tmp_path, monkey
     monkeypatch.chdir(tmp_path)
     assert main(["status", "r1", *args]) == 2
     assert f"invalid {option}" in capsys.readouterr().err
-
-
-def test_importing_the_client_and_the_cli_does_not_import_boto3():
-    code = (
-        "import sys, sweeplib.client, sweeplib.cli; sweeplib.cli.build_parser(); "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore')))"
-    )
-    completed = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert completed.stdout.strip() == "[]"

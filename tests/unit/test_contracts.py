@@ -5,9 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -38,9 +35,9 @@ from sweeplib.errors import (
     InvalidShardMessage,
     PlanTooLarge,
 )
+from tests.factories import DEMO_CONFIG_FINGERPRINT, DEMO_REQUEST_FILE, DEMO_REQUEST_FINGERPRINT
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "requests"
-DEMO_TEXT = (FIXTURES / "demo-run-001.json").read_text(encoding="utf-8")
+DEMO_TEXT = DEMO_REQUEST_FILE.read_text(encoding="utf-8")
 DROP = object()
 
 # Pinned: changing these is a contract change (schema version bump), not a refactor.
@@ -49,8 +46,7 @@ DEMO_CANONICAL = (
     '"num_riders":[500,700]},"failure_injection_shards":[1],"max_shards":1000,'
     '"run_id":"demo-run-001","seed":42,"shard_count":4,"shard_size":null}'
 )
-DEMO_REQUEST_FINGERPRINT = "4086c1bfaec6aa4fcb3e7e3a941416b3038b3d24ed06845b99f1a4415baf8ba4"
-DEMO_CONFIG_FINGERPRINT = "7e9bffe50677b53a2f0c3d1f1a7b4551363e2862f0d7847aa2373dbff767056b"
+# (the request's fingerprints are pinned in tests/factories.py)
 
 
 def body(**overrides: object) -> dict[str, object]:
@@ -482,35 +478,6 @@ def test_parameter_fingerprint_is_of_the_canonical_document():
     )
     assert parameter_fingerprint(document) == expected
     assert parameter_fingerprint(dict(reversed(document.items()))) == expected
-
-
-_FINGERPRINT_SCRIPT = """
-import sys
-from sweeplib.contracts import (
-    config_fingerprint, parameter_fingerprint, parse_sweep_request_json, request_fingerprint,
-)
-request = parse_sweep_request_json(open(sys.argv[1], encoding="utf-8").read())
-names = {f"name_{i}": i for i in range(50)}
-print(request_fingerprint(request), config_fingerprint(request), parameter_fingerprint(names))
-"""
-
-
-def test_fingerprints_are_stable_across_processes_and_hash_seeds():
-    outputs = set()
-    for hash_seed in ("0", "1", "4242"):
-        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        completed = subprocess.run(
-            [sys.executable, "-c", _FINGERPRINT_SCRIPT, str(FIXTURES / "demo-run-001.json")],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        )
-        outputs.add(completed.stdout)
-    assert len(outputs) == 1
-    request_fp, config_fp, _ = outputs.pop().split()
-    assert (request_fp, config_fp) == (DEMO_REQUEST_FINGERPRINT, DEMO_CONFIG_FINGERPRINT)
 
 
 # -- shard messages ---------------------------------------------------------------------------

@@ -1,14 +1,12 @@
-"""The dependency lists agree, the public surface is curated, the CLI documents itself."""
+"""The dependency lists agree with each other and keep the Lambda lean; the README runs
+what CI runs. (The CLI as a process and the handler's cold imports are checked in
+tests/functional.)"""
 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # conda-forge publishes a few PyPI packages under other names
@@ -61,17 +59,6 @@ def test_base_install_stays_lean_for_the_lambda_worker():
     assert not names & {"pandas", "scipy", "duckdb", "matplotlib"}
 
 
-@pytest.mark.parametrize("command", [[], ["plan"], ["simulate"]])
-def test_cli_help_runs(command):
-    completed = subprocess.run(
-        [sys.executable, "-m", "sweeplib.cli", *command, "--help"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert "usage: sweep" in completed.stdout
-
-
 def test_readme_quickstart_commands_are_the_ci_commands():
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
@@ -80,19 +67,3 @@ def test_readme_quickstart_commands_are_the_ci_commands():
     blocks = quickstart.split("```sh\n")[1:]
     assert blocks[0].startswith("make demo\n")  # the demo is the first command
     assert blocks[1].startswith("make test\n")  # exactly what .ci/run runs
-
-
-def test_the_handler_imports_without_pyarrow_numpy_or_the_kernel():
-    """The Lambda's API path starts cold without the heavy libraries (issue 7 target); of the
-    kernel it loads only the parameter table the request validators share (stdlib)."""
-    code = (
-        "import sys, sweeplib.handler\n"
-        "heavy = [m for m in ('pyarrow', 'numpy', 'h3', 'sweeplib.sim.engine', 'sweeplib.worker',"
-        " 'boto3')"
-        " if m in sys.modules]\n"
-        "print(','.join(heavy))\n"
-    )
-    completed = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert completed.stdout.strip() == ""

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -23,6 +19,7 @@ from sweeplib.storage.schemas import (
     SHARD_OUTCOMES_SCHEMA,
     TRIP_DATA_SCHEMA,
 )
+from tests.factories import trip_rows
 
 
 def outcome_row(**overrides):
@@ -44,54 +41,12 @@ def outcome_row(**overrides):
     return row
 
 
-def trip_rows(n):
-    return [
-        {
-            "trip_entity": (1 << 32) | i,
-            "rider_entity": i,
-            "driver_entity": 2 * i,
-            "state": i % 4,
-            "pickup_cell": 617_700_169_958_293_503 + i,
-            "dropoff_cell": 617_700_169_958_293_503 - i,
-            "pickup_distance_km_at_accept": i / 7,
-            "requested_at": 1000 * i,
-            "matched_at": 1000 * i + 5,
-            "pickup_at": None if i % 3 else 1000 * i + 50,
-            "dropoff_at": None,
-            "cancelled_at": 1000 * i + 60 if i % 4 == 3 else None,
-        }
-        for i in range(n)
-    ]
-
-
-# A script that builds the same trip table in a fresh interpreter and prints its encoding.
-_SUBPROCESS_SCRIPT = textwrap.dedent(
-    """
-    import sys
-    sys.path[:0] = {path!r}
-    from test_parquet import trip_rows
-    from sweeplib.storage.parquet import encode_rows
-    from sweeplib.storage.schemas import TRIP_DATA_SCHEMA
-    sys.stdout.write(encode_rows(trip_rows(500), TRIP_DATA_SCHEMA).hex())
-    """
-)
-
-
 def test_same_table_encodes_to_identical_bytes_in_one_process():
     first = encode_rows(trip_rows(500), TRIP_DATA_SCHEMA)
     second = encode_table(table_from_rows(trip_rows(500), TRIP_DATA_SCHEMA))
     assert first == second
     # Re-encoding the decoded table is stable too (what a redelivered shard does).
     assert encode_table(decode_table(first)) == first
-
-
-def test_same_table_encodes_to_identical_bytes_across_processes():
-    here = str(__import__("pathlib").Path(__file__).parent)
-    script = _SUBPROCESS_SCRIPT.format(path=[here, *sys.path])
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert bytes.fromhex(result.stdout) == encode_rows(trip_rows(500), TRIP_DATA_SCHEMA)
 
 
 def test_different_content_gives_different_bytes():
