@@ -13,8 +13,6 @@ Skipped where terraform or its AWS provider is not installed locally (no registr
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -25,10 +23,10 @@ import pytest
 from sweeplib.storage import keys
 from sweeplib.storage.schemas import DATASET_SPECS
 
+from .terraform import init, run_terraform, stack_copy
+
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
-TF = ROOT / "infra" / "terraform"
 ACCOUNT = "123456789012"  # moto's account
 SERVICES = (
     "sts", "s3", "sqs", "lambda", "iam", "apigatewayv2", "glue", "athena", "logs", "cloudwatch"
@@ -52,38 +50,15 @@ provider "aws" {{
 """
 
 
-def _plugin_dir() -> Path | None:
-    folder = Path(os.environ.get("TF_PLUGIN_DIR", "/opt/tf-plugins"))
-    return folder if (folder / "registry.terraform.io" / "hashicorp" / "aws").is_dir() else None
-
-
-def _run(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "TF_IN_AUTOMATION": "1"}
-    return subprocess.run(
-        ["terraform", *args],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-
-
 @pytest.fixture(scope="module")
 def stack(aws_environment, tmp_path_factory) -> Path:
     """infra/terraform copied, pointed at moto, initialised; a tiny zip as the artifact."""
-    plugins = _plugin_dir()
-    if shutil.which("terraform") is None or plugins is None:
-        pytest.skip("terraform or its AWS provider is not installed (no registry access)")
-    work = tmp_path_factory.mktemp("tf-plan") / "terraform"
-    shutil.copytree(TF, work, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
+    work, plugins = stack_copy(tmp_path_factory, "tf-plan")
     endpoints = "\n".join(f'    {s} = "{aws_environment}"' for s in SERVICES)
     (work / "zz_moto_override.tf").write_text(OVERRIDE.format(endpoints=endpoints))
     with zipfile.ZipFile(work / "artifact.zip", "w") as zf:
         zf.writestr("sweeplib/__init__.py", "")
-    init = _run(work, "init", "-backend=false", "-input=false", f"-plugin-dir={plugins}")
-    assert init.returncode == 0, init.stdout + init.stderr
+    init(work, plugins)
     return work
 
 
@@ -93,11 +68,11 @@ def plan(stack: Path, **variables: Any) -> subprocess.CompletedProcess[str]:
     for name, value in values.items():
         rendered = str(value).lower() if isinstance(value, bool) else str(value)
         args += ["-var", f"{name}={rendered}"]
-    return _run(stack, *args)
+    return run_terraform(stack, *args)
 
 
 def planned(stack: Path) -> dict[str, dict[str, Any]]:
-    shown = _run(stack, "show", "-json", "plan.bin")
+    shown = run_terraform(stack, "show", "-json", "plan.bin")
     assert shown.returncode == 0, shown.stderr
     changes = json.loads(shown.stdout)["resource_changes"]
     return {c["address"]: c["change"]["after"] for c in changes}

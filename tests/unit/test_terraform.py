@@ -1,16 +1,11 @@
-"""Offline checks of infra/terraform: the invariants the deployment depends on.
+"""Offline checks of infra/terraform: the invariants the deployment depends on, read from
+the HCL parsed with python-hcl2 — queue/DLQ/ESM settings, IAM, bucket controls, the
+dispatch toggle; the Glue tables' facts (``athena_tables.json``, rendered by
+``sweeplib.query.ddl``) against ``sweeplib.storage.schemas`` and a fresh rendering.
 
-Three layers, none of which touches AWS:
-
-* the HCL parsed with python-hcl2 (always): queue/DLQ/ESM settings, IAM, bucket
-  controls, the dispatch toggle; the Glue tables' facts (``athena_tables.json``, rendered
-  by ``sweeplib.query.ddl``) against ``sweeplib.storage.schemas`` and a fresh rendering;
-* ``terraform validate`` / ``fmt`` / ``console`` with the AWS provider from a local plugin
-  folder (``$TF_PLUGIN_DIR``, default ``/opt/tf-plugins``): evaluates the computed
-  locals (partition projection, location templates, the function's environment);
-  skipped where terraform or the provider is not installed (no registry access here);
-* checkov with ``infra/.checkov.yaml``: no failed check. Skipped when checkov is not
-  installed, except under CI (``CI`` set), where that is a failure.
+The tools run in tests/integration: ``terraform validate`` / ``fmt`` / ``console`` and
+checkov in test_terraform_tools.py, ``terraform plan`` against moto in
+test_terraform_plan.py.
 
 IAM rule, as checked here: no Allow statement has a wildcard action; wildcards appear only
 in Deny statements (TLS-only, other accounts), which can only take rights away. No policy
@@ -22,15 +17,11 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import hcl2
-import pytest
 
 from sweeplib.query import ddl
 from sweeplib.storage import keys
@@ -39,7 +30,6 @@ from sweeplib.storage.schemas import ATHENA_DATABASE, DATASET_SPECS
 ROOT = Path(__file__).resolve().parents[2]
 TF = ROOT / "infra" / "terraform"
 MODULE = TF / "modules" / "secure_bucket"
-CHECKOV_CONFIG = ROOT / "infra" / ".checkov.yaml"
 ATHENA_TABLES_FILE = ROOT / ddl.TERRAFORM_FILE
 MAX_LAMBDA_TIMEOUT = 900
 
@@ -458,207 +448,3 @@ def test_the_athena_workgroup_enforces_its_result_location():
     assert ref(configuration["bytes_scanned_cutoff_per_query"]) == (
         "var.athena_bytes_scanned_cutoff"
     )
-
-
-# -- terraform itself (offline, local provider) -------------------------------------------
-
-
-def _plugin_dir() -> Path | None:
-    folder = Path(os.environ.get("TF_PLUGIN_DIR", "/opt/tf-plugins"))
-    return folder if (folder / "registry.terraform.io" / "hashicorp" / "aws").is_dir() else None
-
-
-@pytest.fixture(scope="module")
-def terraform_dir(tmp_path_factory) -> Path:
-    """A copy of infra/terraform, initialised against the local provider folder."""
-    binary, plugins = shutil.which("terraform"), _plugin_dir()
-    if binary is None or plugins is None:
-        pytest.skip("terraform or its AWS provider is not installed (no registry access)")
-    work = tmp_path_factory.mktemp("tf") / "terraform"
-    shutil.copytree(TF, work, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
-    _terraform(work, "init", "-backend=false", "-input=false", f"-plugin-dir={plugins}")
-    return work
-
-
-def _terraform(folder: Path, *args: str, stdin: str | None = None) -> str:
-    env = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "TF_IN_AUTOMATION": "1"}
-    env.pop("TF_CLI_ARGS", None)
-    completed = subprocess.run(
-        ["terraform", *args, "-no-color"] if args[0] != "console" else ["terraform", *args],
-        cwd=folder,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    return completed.stdout
-
-
-def _evaluate(folder: Path, expression: str) -> Any:
-    out = _terraform(folder, "console", stdin=f"jsonencode({expression})\n")
-    return json.loads(json.loads(out.strip().splitlines()[-1]))
-
-
-@pytest.fixture(scope="module")
-def evaluated(terraform_dir) -> dict[str, Any]:
-    """The computed locals, evaluated by terraform itself (one console call)."""
-    return _evaluate(
-        terraform_dir,
-        "{projections = local.projections, templates = local.location_templates,"
-        " tables = local.athena_tables, database = local.glue_database}",
-    )
-
-
-@pytest.mark.slow
-def test_terraform_validates_and_is_formatted(terraform_dir):
-    assert "The configuration is valid" in _terraform(terraform_dir, "validate")
-    _terraform(terraform_dir, "fmt", "-check", "-recursive")
-
-
-ROLE_PROJECTIONS = {
-    "run_date": {
-        "type": "date",
-        "format": "yyyy-MM-dd",
-        "range": "2026-01-01,NOW",
-        "interval": "1",
-        "interval.unit": "DAYS",
-    },
-    "run_id": {"type": "injected"},
-    "shard_id": {"type": "integer", "range": "0,999"},
-    "point_index": {"type": "injected"},
-}
-
-
-@pytest.mark.slow
-def test_every_partition_key_is_projected_by_its_role(evaluated):
-    projections = evaluated["projections"]
-    for spec in DATASET_SPECS.values():
-        expected = {}
-        for column in spec.partition_columns:
-            role = column.removesuffix("_partition")
-            if role == "status":
-                values = "accepted" if spec.name == "run_context" else "success,failure"
-                settings = {"type": "enum", "values": values}
-            else:
-                settings = ROLE_PROJECTIONS[role]
-            expected.update({f"projection.{column}.{k}": v for k, v in settings.items()})
-        assert projections[spec.table_name] == expected, spec.name
-
-
-@pytest.mark.slow
-def test_location_templates_are_the_storage_keys(evaluated):
-    templates = evaluated["templates"]
-    prefix = "p"
-    samples = {
-        "shard_outcomes": keys.RunAddress.of("2026-02-14", "r1", prefix=prefix).shard_outcome_key(
-            "success", 3
-        ),
-        "run_context": keys.RunAddress.of("2026-02-14", "r1", prefix=prefix).run_context_key(),
-        "effective_parameters": keys.RunAddress.of("2026-02-14", "r1", prefix=prefix).point_key(
-            "effective_parameters", "success", 3, 17
-        ),
-        **{
-            name: keys.RunAddress.of("2026-02-14", "r1", prefix=prefix).point_key(
-                name, "success", 3, 17
-            )
-            for name in keys.POINT_DATASETS
-        },
-    }
-    values = {"run_date": "2026-02-14", "run_id": "r1", "status": "success", "shard_id": "3"}
-    values |= {"point_index": "17", "run_context_status": "accepted"}
-    for spec in DATASET_SPECS.values():
-        location = templates[spec.table_name]
-        for column in spec.partition_columns:
-            role = column.removesuffix("_partition")
-            if spec.name == "run_context" and role == "status":
-                role = "run_context_status"
-            location = location.replace(f"${{{column}}}", values[role])
-        assert f"{prefix}/{location}/{keys.OBJECT_NAME}" == samples[spec.name], spec.name
-
-
-# -- checkov ------------------------------------------------------------------------------
-
-
-def _checkov() -> str | None:
-    candidates = [os.environ.get("CHECKOV"), str(ROOT / ".venv-checkov" / "bin" / "checkov")]
-    candidates.append(shutil.which("checkov"))
-    return next((c for c in candidates if c and Path(c).is_file()), None)
-
-
-@pytest.mark.slow
-def test_checkov_finds_nothing_beyond_the_justified_skips():
-    checkov = _checkov()
-    if checkov is None:
-        if os.environ.get("CI"):
-            pytest.fail("checkov is not installed (make checkov)")
-        pytest.skip("checkov is not installed (make checkov)")
-    completed = subprocess.run(
-        [checkov, "--config-file", str(CHECKOV_CONFIG), "--output", "json"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    reports = json.loads(completed.stdout)
-    reports = reports if isinstance(reports, list) else [reports]
-    summary = {r["check_type"]: r["summary"] for r in reports}
-    failed = [
-        (c["check_id"], c["resource"])
-        for r in reports
-        for c in r.get("results", {}).get("failed_checks", [])
-    ]
-    assert failed == []
-    assert summary["terraform"]["parsing_errors"] == 0
-    assert summary["terraform"]["passed"] >= 100
-    assert completed.returncode == 0
-
-
-# -- the same tables as `sweep athena-bootstrap` ------------------------------------------
-
-_TABLE = re.compile(
-    r"CREATE EXTERNAL TABLE IF NOT EXISTS (\w+)\.(\w+) \((.*?)\)\s*PARTITIONED BY \((.*?)\)", re.S
-)
-_COLUMN = re.compile(r"`(\w+)` (\w+)")
-_PROPERTY = re.compile(r"'([^']+)' = '([^']*)'")
-
-
-def _rendered_ddl() -> dict[str, dict[str, Any]]:
-    from sweeplib.query.bootstrap import ddl_statements
-
-    tables = {}
-    statements = ddl_statements(
-        bucket="bucket-b", prefix=keys.DEFAULT_PREFIX, projection_start_date="2026-01-01"
-    )
-    for _, sql in statements:
-        match = _TABLE.search(sql)
-        if match is None:
-            continue
-        database, table, columns, partitions = match.groups()
-        tables[table] = {
-            "database": database,
-            "columns": _COLUMN.findall(columns),
-            "partition_keys": [name for name, _ in _COLUMN.findall(partitions)],
-            "properties": dict(_PROPERTY.findall(sql.split("TBLPROPERTIES", 1)[1])),
-        }
-    return tables
-
-
-@pytest.mark.slow
-def test_the_glue_tables_are_the_athena_bootstrap_ddl(evaluated):
-    ddl_tables = _rendered_ddl()
-    tables = evaluated["tables"]  # what terraform decoded from athena_tables.json
-    assert set(ddl_tables) == set(tables)
-    for name, table in ddl_tables.items():
-        assert table["database"] == evaluated["database"]
-        assert table["columns"] == [(c["name"], c["type"]) for c in tables[name]["columns"]], name
-        assert table["partition_keys"] == tables[name]["partition_keys"], name
-        properties = table["properties"]
-        projection = {k: v for k, v in properties.items() if k.startswith("projection.")}
-        assert projection == {"projection.enabled": "true", **evaluated["projections"][name]}
-        template = f"s3://bucket-b/{keys.DEFAULT_PREFIX}/{evaluated['templates'][name]}/"
-        assert properties["storage.location.template"] == template, name
-        assert properties["classification"] == "parquet"
