@@ -2,52 +2,24 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 
-from sweeplib.contracts import parse_sweep_request
-
-NOW = dt.datetime(2026, 2, 14, 10, 30, tzinfo=dt.UTC)
-
-
-def small_request(**changes):
-    body = {
-        "run_id": "fn-run",
-        "dimensions": {
-            "num_riders": [40, 60],
-            "num_drivers": [15],
-            "match_radius": [3],
-            "commission_rate": [0.1, 0.2],
-        },
-        "shard_count": 3,
-        "seed": 11,
-        "failure_injection_shards": [],
-    }
-    body.update(changes)
-    return body
-
-
-@pytest.fixture
-def request_body():
-    return small_request()
+from tests.factories import request_body
 
 
 @pytest.fixture
 def request_file(tmp_path: Path):
+    """A function writing :func:`tests.factories.request_body` (with changes) to a file."""
+
     def write(**changes) -> Path:
         path = tmp_path / "request.json"
-        path.write_text(json.dumps(small_request(**changes)))
+        path.write_text(json.dumps(request_body(**changes)))
         return path
 
     return write
-
-
-@pytest.fixture
-def sweep_request():
-    return parse_sweep_request(small_request())
 
 
 def files_under(root: Path) -> dict[str, bytes]:

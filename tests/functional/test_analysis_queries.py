@@ -4,7 +4,6 @@ run_report / compare_runs / submit_and_watch end to end on DuckDB."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 import statistics
@@ -15,43 +14,19 @@ import pytest
 from sweeplib import analysis, services
 from sweeplib.client import SubmitResult
 from sweeplib.contracts import parse_sweep_request
-from sweeplib.dispatch.inline import InlineDispatcher
 from sweeplib.errors import InvalidRequest, ObjectNotFound
 from sweeplib.query import DuckDBQueryEngine
 from sweeplib.query.named import committed_points, named_query, parameters_of
 from sweeplib.status import run_status
 from sweeplib.storage import LocalObjectStore, decode_table, keys
-
-NOW = dt.datetime(2026, 2, 14, 10, 30, tzinfo=dt.UTC)
-
-
-def body(run_id: str, seed: int, injected: list[int]):
-    return {
-        "run_id": run_id,
-        "dimensions": {
-            "epoch_ms": [36_000_000],
-            "match_radius": [4],
-            "num_drivers": [30, 60],
-            "num_riders": [150, 150],  # replicated: two seeds per parameter point
-        },
-        "shard_count": 3,
-        "seed": seed,
-        "failure_injection_shards": injected,
-    }
+from tests.factories import BUSY_DIMENSIONS, NOW, request_body, submit_inline, two_runs_on_disk
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
+    """an-a (shard 2 fails on purpose) and an-b, on disk."""
     data = tmp_path_factory.mktemp("analysis")
-    store = LocalObjectStore(data)
-    for run_id, seed, injected in (("an-a", 1, [2]), ("an-b", 1_000_003, [])):
-        services.submit(
-            parse_sweep_request(body(run_id, seed, injected)),
-            store=store,
-            dispatcher=InlineDispatcher(store, clock=lambda: NOW),
-            now=NOW,
-            request_source="local",
-        )
+    store = two_runs_on_disk(data, "an-a", "an-b")
     with DuckDBQueryEngine(data) as engine:
         yield store, engine
 
@@ -256,13 +231,7 @@ class FakeClient:
 
     def submit(self, request_body):
         self.bodies.append(request_body)
-        acceptance = services.submit(
-            parse_sweep_request(request_body),
-            store=self.store,
-            dispatcher=InlineDispatcher(self.store, clock=lambda: NOW),
-            now=NOW,
-            request_source="api",
-        )
+        acceptance = submit_inline(self.store, request_body, request_source="api")
         response = acceptance.response_body()
         return SubmitResult(202, response, replayed=not acceptance.first_acceptance)
 
@@ -307,7 +276,7 @@ def test_a_run_with_nothing_committed_yet_reports_every_shard_missing(tmp_path):
 
     store = LocalObjectStore(tmp_path)
     services.submit(
-        parse_sweep_request(body("pending", 3, [])),
+        parse_sweep_request(request_body("pending", dimensions=dict(BUSY_DIMENSIONS), seed=3)),
         store=store,
         dispatcher=NothingRuns(),
         now=NOW,

@@ -16,8 +16,9 @@ import pytest
 
 from sweeplib.cli import main
 from sweeplib.storage import LocalObjectStore, decode_table, keys
+from tests.factories import request_body
 
-from .conftest import files_under, small_request
+from .conftest import files_under
 
 
 def sweep(*args: str) -> int:
@@ -129,7 +130,7 @@ def test_a_crashed_run_is_completed_by_rerun(request_file, tmp_path, capsys):
             execute_shard(messages[1], Dying(data), _now())
             return DispatchReport()
 
-    request = parse_sweep_request(small_request())
+    request = parse_sweep_request(request_body())
     with pytest.raises(SystemExit):
         services.submit(
             request, store=store, dispatcher=Crash(), now=_now(), request_source="local"

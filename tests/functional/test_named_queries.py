@@ -3,15 +3,11 @@ without SQL (the outcome objects and the stored Parquet tables)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import statistics
 
 import pytest
 
-from sweeplib import services
-from sweeplib.contracts import parse_sweep_request
-from sweeplib.dispatch.inline import InlineDispatcher
 from sweeplib.errors import InvalidRequest
 from sweeplib.query import DuckDBQueryEngine
 from sweeplib.query.named import (
@@ -23,38 +19,22 @@ from sweeplib.query.named import (
     run_named,
 )
 from sweeplib.status import run_status
-from sweeplib.storage import LocalObjectStore, decode_table, keys
+from sweeplib.storage import decode_table, keys
+from tests.factories import two_runs_on_disk
 
-NOW = dt.datetime(2026, 2, 14, 10, 30, tzinfo=dt.UTC)
-
-
-def body(run_id: str, seed: int, injected: list[int]):
-    return {
-        "run_id": run_id,
-        "dimensions": {
-            "commission_rate": [0.1, 0.2],
-            "match_radius": [3],
-            "num_drivers": [10, 16],
-            "num_riders": [60, 60],  # a replicated value: two seeds per parameter point
-        },
-        "shard_count": 3,
-        "seed": seed,
-        "failure_injection_shards": injected,
-    }
+DIMENSIONS = {
+    "commission_rate": [0.1, 0.2],
+    "match_radius": [3],
+    "num_drivers": [10, 16],
+    "num_riders": [60, 60],  # a replicated value: two seeds per parameter point
+}
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
+    """run-a (shard 2 fails on purpose) and run-b, on disk."""
     data = tmp_path_factory.mktemp("named")
-    store = LocalObjectStore(data)
-    for run_id, seed, injected in (("run-a", 1, [2]), ("run-b", 99, [])):
-        services.submit(
-            parse_sweep_request(body(run_id, seed, injected)),
-            store=store,
-            dispatcher=InlineDispatcher(store, clock=lambda: NOW),
-            now=NOW,
-            request_source="local",
-        )
+    store = two_runs_on_disk(data, "run-a", "run-b", dimensions=DIMENSIONS, seed_b=99)
     with DuckDBQueryEngine(data) as engine:
         yield store, engine
 

@@ -10,10 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from sweeplib import services
 from sweeplib.cli import main
-from sweeplib.contracts import parse_sweep_request
-from sweeplib.dispatch.inline import InlineDispatcher
 from sweeplib.errors import InvalidRequest
 from sweeplib.reports import (
     KERNEL_NAME,
@@ -25,35 +22,19 @@ from sweeplib.reports import (
     report_stem,
     this_interpreter_kernelspec,
 )
-from sweeplib.storage import LocalObjectStore
+from tests.factories import BUSY_DIMENSIONS, request_body, runs_on_disk
 
-NOW = dt.datetime(2026, 2, 14, 10, 30, tzinfo=dt.UTC)
 RUN = "report-run"
 
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
     data = tmp_path_factory.mktemp("report-data")
-    store = LocalObjectStore(data)
-    body = {
-        "run_id": RUN,
-        "dimensions": {
-            "epoch_ms": [36_000_000],
-            "match_radius": [4],
-            "num_drivers": [30, 60],
-            "num_riders": [150],
-        },
-        "shard_count": 2,
-        "seed": 5,
-        "failure_injection_shards": [1],
-    }
-    services.submit(
-        parse_sweep_request(body),
-        store=store,
-        dispatcher=InlineDispatcher(store, clock=lambda: NOW),
-        now=NOW,
-        request_source="local",
+    dimensions = {**BUSY_DIMENSIONS, "num_riders": [150]}
+    body = request_body(
+        RUN, dimensions=dimensions, shard_count=2, seed=5, failure_injection_shards=[1]
     )
+    runs_on_disk(data, body)
     return data
 
 

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sweeplib import services, worker
-from sweeplib.contracts import parse_sweep_request
-from sweeplib.dispatch.inline import InlineDispatcher
+from sweeplib import worker
 from sweeplib.errors import (
     InvalidShardMessage,
     SchemaMismatch,
@@ -18,21 +16,19 @@ from sweeplib.errors import (
     StorageError,
 )
 from sweeplib.experiments import resolve_point
-from sweeplib.planning import compute_shard_plan, point_seed, point_values, shard_messages
+from sweeplib.planning import point_seed, point_values
 from sweeplib.sim import ScenarioError, simulate
 from sweeplib.status import run_status
 from sweeplib.storage import LocalObjectStore, MemoryObjectStore, decode_table, keys
 from sweeplib.storage.schemas import DATASET_SPECS
 from sweeplib.worker import ERROR_CODES, execute_shard, execute_shard_body
+from tests.factories import NOW, RUN_DATE, messages_of, request_body, submit_inline
 
-from .conftest import NOW, files_under, small_request
-
-RUN_DATE = "2026-02-14"
+from .conftest import files_under
 
 
 def messages(**changes):
-    request = parse_sweep_request(small_request(**changes))
-    return list(shard_messages(request, compute_shard_plan(request), RUN_DATE))
+    return messages_of(request_body(**changes))
 
 
 def test_every_dataset_is_written_under_its_key_with_its_schema(tmp_path: Path):
@@ -163,14 +159,7 @@ def test_injected_failure_writes_a_failure_record_and_no_success(tmp_path: Path)
 def test_a_failure_record_never_hides_a_success(tmp_path: Path):
     """A duplicate delivery that started before the commit and then failed."""
     store = LocalObjectStore(tmp_path)
-    request = parse_sweep_request(small_request())
-    services.submit(
-        request,
-        store=store,
-        dispatcher=InlineDispatcher(store, clock=lambda: NOW),
-        now=NOW,
-        request_source="test",
-    )
+    submit_inline(store, request_body(), request_source="test")
     success_key = keys.RunAddress.of(RUN_DATE, "fn-run").shard_outcome_key("success", 0)
     committed = store.get(success_key)
 

@@ -40,6 +40,7 @@ from sweeplib.errors import ObjectNotFound, SweepError
 from sweeplib.handler import Deployment, handle
 from sweeplib.storage.s3 import S3ObjectStore
 from sweeplib.worker import execute_shard_body
+from tests.factories import request_body
 
 from .conftest import REGION
 
@@ -199,20 +200,8 @@ def gateway(bucket, queues, s3_client, sqs_client) -> Iterator[Gateway]:
 
 
 def sweep_request(run_id: str, **changes: Any) -> dict[str, Any]:
-    body = {
-        "run_id": run_id,
-        "dimensions": {
-            "num_riders": [40, 60],
-            "num_drivers": [15],
-            "match_radius": [3],
-            "commission_rate": [0.1, 0.2],
-        },
-        "shard_count": 3,
-        "seed": 11,
-        "failure_injection_shards": [1],
-    }
-    body.update(changes)
-    return body
+    """The factories' small request, shard 1 failing on purpose."""
+    return request_body(run_id, **{"failure_injection_shards": [1], **changes})
 
 
 @pytest.fixture

@@ -7,27 +7,23 @@ visible again at once (standing in for the visibility timeout running out).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sweeplib import services as use_cases
 from sweeplib.config import DeploymentConfig
-from sweeplib.contracts import Limits, parse_sweep_request
-from sweeplib.dispatch.inline import InlineDispatcher
+from sweeplib.contracts import Limits
 from sweeplib.dispatch.sqs import SqsDispatcher
 from sweeplib.handler import Deployment, handle
 from sweeplib.storage import LocalObjectStore, decode_table, keys
 from sweeplib.storage.s3 import S3ObjectStore
 from tests.events import api_get, api_post
+from tests.factories import NOW, submit_inline
 from tests.unit.test_handler import MALFORMED
 
 from .conftest import MAX_RECEIVE_COUNT, REGION
-
-NOW = dt.datetime(2026, 2, 14, 10, 30, tzinfo=dt.UTC)
 
 REQUEST = {
     "run_id": "e2e-run",
@@ -131,13 +127,7 @@ def test_a_run_over_http_matches_a_local_run_byte_for_byte(
     assert status["missing_shards"] == 0
 
     local = LocalObjectStore(tmp_path)
-    use_cases.submit(
-        parse_sweep_request(REQUEST),
-        store=local,
-        dispatcher=InlineDispatcher(local, clock=lambda: NOW),
-        now=NOW,
-        request_source="api",
-    )
+    submit_inline(local, REQUEST, request_source="api")
     remote = s3_objects(s3_client, bucket)
     here = {key: local.get(key) for key in local.list("")}
     assert remote.keys() == here.keys()

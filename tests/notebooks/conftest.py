@@ -2,48 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import nbformat
 import pytest
 
-from sweeplib import services
-from sweeplib.contracts import parse_sweep_request
-from sweeplib.dispatch.inline import InlineDispatcher
-from sweeplib.storage import LocalObjectStore
+from tests.factories import two_runs_on_disk
 
-NOW = dt.datetime(2026, 2, 14, 10, 30, tzinfo=dt.UTC)
 RUN_A, RUN_B = "nb-run-a", "nb-run-b"
-
-
-def request_body(run_id: str, seed: int, injected: list[int]) -> dict:
-    return {
-        "run_id": run_id,
-        "dimensions": {
-            "epoch_ms": [36_000_000],  # 10:00: busy enough for trips in a small point
-            "match_radius": [4],
-            "num_drivers": [30, 60],
-            "num_riders": [150, 150],  # a repeated value: two seeds per parameter point
-        },
-        "shard_count": 3,
-        "seed": seed,
-        "failure_injection_shards": injected,
-    }
 
 
 @pytest.fixture(scope="session")
 def local_runs(tmp_path_factory):
     """``RUN_A`` (shard 2 fails on purpose) and ``RUN_B`` (seeds far from A's)."""
     data = tmp_path_factory.mktemp("notebook-data")
-    store = LocalObjectStore(data)
-    for run_id, seed, injected in ((RUN_A, 1, [2]), (RUN_B, 1_000_003, [])):
-        services.submit(
-            parse_sweep_request(request_body(run_id, seed, injected)),
-            store=store,
-            dispatcher=InlineDispatcher(store, clock=lambda: NOW),
-            now=NOW,
-            request_source="local",
-        )
+    two_runs_on_disk(data, RUN_A, RUN_B)
     return data
 
 

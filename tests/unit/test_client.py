@@ -4,7 +4,6 @@ independent implementation of the algorithm), and answer mapping through a fake 
 
 from __future__ import annotations
 
-import datetime as dt
 import email.message
 import hashlib
 import hmac
@@ -51,21 +50,15 @@ from sweeplib.errors import (
     RunConflict,
 )
 from sweeplib.wire import error_response, problem
+from tests.factories import request_body
 
 API = "https://abc123defg.execute-api.us-east-1.amazonaws.com/prod"
 ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"  # AWS's documented example key pair
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 TOKEN = "FQoGZXIvYXdzEXAMPLETOKEN//////////wEaDA=="
 CREDENTIALS = ReadOnlyCredentials(ACCESS_KEY, SECRET_KEY, TOKEN)
-NOW = dt.datetime(2026, 2, 14, 10, 30, tzinfo=dt.UTC)
 
-REQUEST = {
-    "run_id": "client-run",
-    "dimensions": {"num_riders": [40, 60], "num_drivers": [15], "commission_rate": [0.1, 0.2]},
-    "shard_count": 3,
-    "seed": 11,
-    "failure_injection_shards": [1],
-}
+REQUEST = request_body("client-run", failure_injection_shards=[1])
 
 
 # -- an independent SigV4 verifier (hashlib + hmac, no botocore) ------------------------

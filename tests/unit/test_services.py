@@ -13,16 +13,9 @@ from sweeplib.dispatch.inline import InlineDispatcher
 from sweeplib.errors import InvalidRequest, ObjectNotFound, PlanTooLarge, RunConflict, WaitTimedOut
 from sweeplib.storage import MemoryObjectStore, keys
 from sweeplib.submissions import load_submission, read_dispatch_ledger
+from tests.factories import NOW, request_body, submit_inline
 
-NOW = dt.datetime(2026, 2, 14, 10, 30, tzinfo=dt.UTC)
-
-REQUEST = {
-    "run_id": "client-run",
-    "dimensions": {"num_riders": [40, 60], "num_drivers": [15], "commission_rate": [0.1, 0.2]},
-    "shard_count": 3,
-    "seed": 11,
-    "failure_injection_shards": [1],
-}
+REQUEST = request_body("client-run", failure_injection_shards=[1])
 
 
 class Refusing:
@@ -160,14 +153,7 @@ def test_rerun_dispatches_only_the_failed_and_missing_shards():
 
 def test_rerun_of_a_finished_run_dispatches_nothing():
     store = MemoryObjectStore()
-    request = parse_sweep_request({**REQUEST, "failure_injection_shards": []})
-    services.submit(
-        request,
-        store=store,
-        dispatcher=InlineDispatcher(store, clock=lambda: NOW),
-        now=NOW,
-        request_source="api",
-    )
+    submit_inline(store, {**REQUEST, "failure_injection_shards": []}, request_source="api")
     queue, announced = Refusing(), []
     rerun = services.rerun(store, "client-run", queue, announce=announced.append)
     assert rerun.shard_ids == () and queue.calls == []
