@@ -5,11 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ import pytest
 from sweeplib.cli import main
 from sweeplib.storage import LocalObjectStore, decode_table, keys
 from tests.factories import request_body
+from tests.processes import wait_until, watched_child
 
 from .conftest import files_under
 
@@ -239,61 +238,79 @@ def test_query_errors(tmp_path, capsys):
     assert "point_metrics" in capsys.readouterr().out
 
 
+def outcomes(store) -> dict[int, str]:
+    """shard id → status of every outcome record."""
+    found = {}
+    for key in store.list(keys.dataset_prefix("shard_outcomes")):
+        parsed = keys.parse_key(key)
+        found[parsed.shard_id] = parsed.status
+    return found
+
+
+def written_points(store, shard_id: int) -> set[int]:
+    """The points of a shard whose last object (shard_metrics) is written."""
+    found = set()
+    for key in store.list(keys.dataset_prefix("shard_metrics")):
+        parsed = keys.parse_key(key)
+        if parsed.shard_id == shard_id:
+            found.add(parsed.point_index)
+    return found
+
+
 @pytest.mark.slow
 def test_ctrl_c_keeps_finished_shards_and_rerun_completes(tmp_path):
-    """A real SIGINT to `sweep run`: finished shards stay, the rest are missing."""
+    """A real SIGINT to `sweep run`, sent when one shard has finished and the other is
+    certainly still running: the finished shard stays, the other is missing, rerun
+    completes it.
+
+    Shard 0 is two quick points (~0.1 s). Shard 1 is a quick point 2, then point 3: 40,000
+    riders and 8,000 drivers, several seconds alone. The two shards run side by side
+    (two workers). The signal goes once the run's progress bar counts shard 0 as done and
+    point 2's last object is written: shard 1 is then inside point 3, seconds from its end.
+    """
     data = tmp_path / "data"
-    request = tmp_path / "heavy.json"
+    request = tmp_path / "ctrl-c.json"
     request.write_text(
         json.dumps(
             {
                 "run_id": "ctrl-c",
                 "dimensions": {
-                    "num_riders": [400],
                     "match_radius": [4],
-                    "num_drivers": [60, 61, 62, 63, 64, 65],
+                    "num_drivers": [8_000],
+                    "num_riders": [40, 41, 42, 40_000],
                 },
-                "shard_size": 1,
+                "shard_size": 2,
                 "seed": 3,
             }
         )
     )
-    command = [
-        sys.executable,
-        "-m",
-        "sweeplib.cli",
-        "run",
-        str(request),
-        "--data-dir",
-        str(data),
-        "--workers",
-        "1",
-        "--no-progress",
-    ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    store = LocalObjectStore(data)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if data.exists() and any(store.list(keys.dataset_prefix("shard_outcomes"))):
-            break
-        time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=60)
-    assert process.returncode == 130, (out, err)
-    assert "interrupted" in out
-    assert not any(".tmp-" in name for name in files_under(data))
-    finished = len(list(store.list(keys.dataset_prefix("shard_outcomes"))))
-    assert 1 <= finished < 6
-    env = dict(os.environ)
     cli = [sys.executable, "-m", "sweeplib.cli"]
+    store = LocalObjectStore(data)
+    run = [*cli, "run", str(request), "--data-dir", str(data), "--workers", "2"]
+    with watched_child(run) as (child, stdout, stderr):
+        # the parent has collected shard 0 (its bar says so) …
+        stderr.wait_for(lambda text: "shards 1/2" in text, timeout=120, what="shard 0 done")
+        # … and shard 1 has finished point 2, so it is computing point 3
+        wait_until(
+            lambda: 2 in written_points(store, 1), child, timeout=120, what="point 2 written"
+        )
+        assert outcomes(store) == {0: "success"}  # shard 1 is still running
+        child.send_signal(signal.SIGINT)
+        child.wait(timeout=60)
+    assert child.returncode == 130, (stdout.text, stderr.text)
+    assert "1 shard(s) succeeded" in stdout.text and "1 interrupted" in stdout.text
+    assert not any(".tmp-" in name for name in files_under(data))
+    assert outcomes(store) == {0: "success"}
+    assert written_points(store, 1) == {2}  # point 3 was cut short: nothing of it is written
     rerun = subprocess.run(
         [*cli, "rerun", "ctrl-c", "--data-dir", str(data), "--no-progress"],
-        capture_output=True, text=True, env=env, check=False,
+        capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert rerun.returncode == 0, rerun.stderr
-    assert f"rerunning {6 - finished} shard(s)" in rerun.stdout
+    assert "rerunning 1 shard(s) (0 failed, 1 missing)" in rerun.stdout
     status = subprocess.run(
         [*cli, "status", "ctrl-c", "--data-dir", str(data), "--json"],
-        capture_output=True, text=True, check=True,
+        capture_output=True, text=True, timeout=60, check=True,
     ).stdout  # fmt: skip
-    assert json.loads(status)["succeeded_shards"] == 6
+    assert json.loads(status)["succeeded_shards"] == 2
+    assert json.loads(status)["missing_shards"] == 0

@@ -16,7 +16,6 @@ import hmac
 import json
 import re
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -41,6 +40,7 @@ from sweeplib.handler import Deployment, handle
 from sweeplib.storage.s3 import S3ObjectStore
 from sweeplib.worker import execute_shard_body
 from tests.factories import request_body
+from tests.processes import watched_child
 
 from .conftest import REGION
 
@@ -409,25 +409,23 @@ def test_watch_gives_up_at_its_timeout(gateway, request_file, bucket, capsys):
 
 
 def test_ctrl_c_stops_watching_with_exit_130(gateway, request_file, bucket, capsys):
+    """A real SIGINT to `sweep status --watch`, sent once the child has polled twice.
+
+    Nobody runs the shards here, so the watch cannot end by itself. Each poll redraws the
+    shard bar on stderr with its counts (``ok=0 failed=0``); the bar's first drawing, when
+    it is created, has none.
+    """
     assert submit(capsys, request_file("sigint-run"), "--api-url", gateway.url)[0] == 0
     # The child inherits the fixture's environment: fake credentials, moto's endpoint.
     watch = ["--bucket", bucket, "--watch", "--interval", "0.1"]
-    child = subprocess.Popen(
-        [sys.executable, "-m", "sweeplib.cli", "status", "sigint-run", *watch],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        first = child.stderr.readline()
-        assert first.startswith("watching run sigint-run"), first
-        time.sleep(0.5)  # a few polls
+    command = [sys.executable, "-m", "sweeplib.cli", "status", "sigint-run", *watch]
+    with watched_child(command) as (child, stdout, stderr):
+        text = stderr.wait_for(
+            lambda text: text.count("ok=0 failed=0") >= 2, timeout=60, what="two polls"
+        )
+        assert text.startswith("watching run sigint-run"), text
         child.send_signal(signal.SIGINT)
-        out, err = child.communicate(timeout=30)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.communicate()
-    assert child.returncode == 130
-    assert "stopped watching run sigint-run" in err
-    assert "Traceback" not in err and out == ""
+        child.wait(timeout=30)
+    assert child.returncode == 130, stderr.text
+    assert "stopped watching run sigint-run" in stderr.text
+    assert "Traceback" not in stderr.text and stdout.text == ""
