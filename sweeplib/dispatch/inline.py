@@ -42,10 +42,11 @@ class InlineDispatcher:
         self.failures: list[ShardFailed] = []
 
     def dispatch(self, messages: Sequence[ShardMessage]) -> DispatchReport:
+        """Run the shards in shard order; one record per shard, in shard order."""
         from sweeplib.worker import execute_shard
 
         records = []
-        for message in messages:
+        for message in sorted(messages, key=lambda m: m.shard_id):
             try:
                 result = execute_shard(message, self.store, self.clock(), prefix=self.prefix)
                 detail = result.status

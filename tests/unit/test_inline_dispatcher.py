@@ -28,14 +28,6 @@ class TestInlineDispatcher(DispatcherContract):
     def receipt(self, message):
         return outcome_receipt(message)
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="InlineDispatcher reports in the order given, not in shard order "
-        "(sweeplib/dispatch/inline.py; a production change)",
-    )
-    def test_records_come_in_shard_order_whatever_the_order_given(self, dispatcher, handed_over):
-        super().test_records_come_in_shard_order_whatever_the_order_given(dispatcher, handed_over)
-
 
 def test_failures_are_kept_and_every_record_names_the_outcome():
     store = MemoryObjectStore()
