@@ -49,3 +49,82 @@ def sqs_event(bodies: list[str], *, ids: list[str] | None = None) -> dict[str, A
         record["body"] = body
         records.append(record)
     return {"Records": records}
+
+
+def _request(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "run_id": "api-run",
+        "dimensions": {"num_riders": [30, 40], "num_drivers": [10], "match_radius": [2]},
+        "shard_count": 2,
+        "seed": 5,
+        "failure_injection_shards": [],
+    }
+    body.update(changes)
+    return body
+
+
+#: Request bodies the API must refuse (400, nothing written or enqueued), each with the
+#: field its answer names (a value's field may add an index: ``dimensions.x[0]``).
+MALFORMED = [
+    ("not json", "body"),
+    ("", "body"),
+    ("[1, 2]", "body"),
+    ('{"run_id": "x"', "body"),
+    (  # a duplicate key makes the body invalid JSON
+        '{"run_id": "a", "run_id": "b", "dimensions": {"num_riders": [1]}, "shard_count": 1}',
+        "body",
+    ),
+    ('{"run_id": "a", "dimensions": {"num_riders": [NaN]}, "shard_count": 1}', "body"),
+    ('{"run_id": "a", "dimensions": {"num_riders": [1e400]}, "shard_count": 1}', "body"),
+    (_request(run_id=""), "run_id"),
+    (_request(run_id="   "), "run_id"),
+    (_request(run_id="../x"), "run_id"),
+    (_request(run_id=".."), "run_id"),
+    (_request(run_id="a/b"), "run_id"),
+    (_request(run_id="x" * 129), "run_id"),
+    (_request(run_id=7), "run_id"),
+    (_request(dimensions={}), "dimensions"),
+    (_request(dimensions=[]), "dimensions"),
+    (_request(dimensions={"num_riders": []}), "dimensions.num_riders"),
+    (_request(dimensions={"speed": [1]}), "dimensions.speed"),
+    (_request(dimensions={"num_riders": ["500"]}), "dimensions.num_riders[0]"),
+    (_request(dimensions={"num_riders": [5.0]}), "dimensions.num_riders[0]"),
+    (_request(dimensions={"num_riders": [True]}), "dimensions.num_riders[0]"),
+    (_request(dimensions={"num_riders": [-1]}), "dimensions.num_riders[0]"),
+    (_request(dimensions={"commission_rate": [1.5]}), "dimensions.commission_rate[0]"),
+    (_request(dimensions={"commission_rate": ["0.1"]}), "dimensions.commission_rate[0]"),
+    (_request(dimensions={"surge_enabled": [1]}), "dimensions.surge_enabled[0]"),
+    (
+        _request(dimensions={"matching_algorithm_type": ["greedy"]}),
+        "dimensions.matching_algorithm_type",
+    ),
+    (_request(dimensions={"traffic_profile": ["paris"]}), "dimensions.traffic_profile"),
+    (_request(dimensions={"epoch_ms": [-5]}), "dimensions.epoch_ms[0]"),
+    (
+        _request(dimensions={"simulation_duration_hours": [0]}),
+        "dimensions.simulation_duration_hours",
+    ),
+    (_request(dimensions={"batch_interval_secs": [0]}), "dimensions.batch_interval_secs[0]"),
+    (_request(dimensions={"base_speed_kmh": [0]}), "dimensions.base_speed_kmh[0]"),
+    (_request(dimensions={"surge_max_multiplier": [0.5]}), "dimensions.surge_max_multiplier[0]"),
+    (_request(dimensions={"num_riders": list(range(10_001))}), "dimensions.num_riders"),
+    (
+        _request(
+            dimensions={
+                f"{n}": list(range(100)) for n in ("num_riders", "num_drivers", "match_radius")
+            }
+        ),
+        "dimensions",
+    ),
+    (_request(shard_count=0), "shard_count"),
+    (_request(shard_count=None, shard_size=None), "shard_count"),
+    (_request(shard_count=None, shard_size=0), "shard_size"),
+    (_request(shard_count="2"), "shard_count"),
+    (_request(max_shards=0), "max_shards"),
+    (_request(shard_count=None, shard_size=1, max_shards=1), "shard_size"),
+    (_request(seed="5"), "seed"),
+    (_request(seed=2**63), "seed"),
+    (_request(failure_injection_shards=[-1]), "failure_injection_shards"),
+    (_request(failure_injection_shards="1"), "failure_injection_shards"),
+    (_request(extra_field=1), "extra_field"),
+]

@@ -19,9 +19,8 @@ from sweeplib.dispatch.sqs import SqsDispatcher
 from sweeplib.handler import Deployment, handle
 from sweeplib.storage import LocalObjectStore, decode_table, keys
 from sweeplib.storage.s3 import S3ObjectStore
-from tests.events import api_get, api_post
+from tests.events import MALFORMED, api_get, api_post
 from tests.factories import NOW, submit_inline
-from tests.unit.test_handler import MALFORMED
 
 from .conftest import MAX_RECEIVE_COUNT, REGION
 
