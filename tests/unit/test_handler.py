@@ -14,6 +14,7 @@ from sweeplib.dispatch import DispatchRecord, DispatchReport
 from sweeplib.handler import Deployment, event_shape, handle
 from sweeplib.storage import MemoryObjectStore, decode_table, keys
 from tests.events import MALFORMED, api_get, api_post, load_event, sqs_event
+from tests.events import api_request as request
 
 NOW = dt.datetime(2026, 2, 14, 10, 30, tzinfo=dt.UTC)
 RUN_DATE = "2026-02-14"
@@ -57,18 +58,6 @@ def world():
     store, queue = MemoryObjectStore(), FakeQueue()
     services = Deployment(config(), store, queue, lambda: NOW)
     return store, queue, (lambda: services)
-
-
-def request(**changes):
-    body = {
-        "run_id": "api-run",
-        "dimensions": {"num_riders": [30, 40], "num_drivers": [10], "match_radius": [2]},
-        "shard_count": 2,
-        "seed": 5,
-        "failure_injection_shards": [],
-    }
-    body.update(changes)
-    return body
 
 
 def decoded(response):
