@@ -20,6 +20,7 @@ from typing import Any
 
 from sweeplib.contracts import parameter_fingerprint
 from sweeplib.dimensions import DIMENSIONS, JSONScalar, check_point
+from sweeplib.planning import SweepPoint
 from sweeplib.sim import (
     DEFAULT_MAX_STEPS,
     PricingConfig,
@@ -38,6 +39,7 @@ __all__ = [
     "resolve_point",
     "run_point",
     "scenario_for",
+    "simulate_point",
 ]
 
 _PRICING = "pricing_config."
@@ -54,7 +56,8 @@ def scenario_for(values: Mapping[str, JSONScalar], seed: int) -> ScenarioParams:
     Parameters
     ----------
     values
-        Dimension name → JSON value, checked (a :class:`~sweeplib.planning.SweepPoint`'s).
+        Dimension name → JSON value, checked (a :class:`~sweeplib.planning.SweepPoint`'s,
+        or :func:`~sweeplib.dimensions.check_point`'s).
     seed
         The point's seed (``request seed XOR point index``, unsigned 64-bit).
     """
@@ -154,11 +157,26 @@ class PointRun:
 
 
 def run_point(
-    selected: Mapping[str, JSONScalar], seed: int, *, max_steps: int = DEFAULT_MAX_STEPS
+    selected: Mapping[str, Any], seed: int, *, max_steps: int = DEFAULT_MAX_STEPS
 ) -> PointRun:
-    """Simulate one sweep point from its **checked** dimension values (see
-    :func:`scenario_for`; check values given by hand with
-    :func:`~sweeplib.dimensions.check_point` first)."""
+    """Check the dimension values of one point given by hand, then simulate it.
+
+    Raises
+    ------
+    InvalidRequest
+        An unknown dimension name, or a value of the wrong JSON type or range;
+        ``field`` names the dimension.
+    """
+    return _run(check_point(selected), seed, max_steps)
+
+
+def simulate_point(point: SweepPoint, *, max_steps: int = DEFAULT_MAX_STEPS) -> PointRun:
+    """Simulate a point of a parsed request or message (:func:`~sweeplib.planning.shard_points`):
+    its values were checked there and are trusted here."""
+    return _run(point.values, point.seed, max_steps)
+
+
+def _run(selected: Mapping[str, JSONScalar], seed: int, max_steps: int) -> PointRun:
     params = scenario_for(selected, seed)
     document = effective_parameters_document(selected, params)
     started = time.perf_counter()

@@ -213,13 +213,18 @@ def point_values(
     if not 0 <= index < total:
         raise IndexError(f"point index {index} is outside [0, {total})")
     names = sorted(dimensions)
-    chosen: dict[str, JSONScalar] = {}
+    return _decode(names, [dimensions[name] for name in names], index)
+
+
+def _decode(
+    names: Sequence[str], columns: Sequence[Sequence[JSONScalar]], index: int
+) -> dict[str, JSONScalar]:
+    """Mixed-radix decode of ``index``, the last name varying fastest."""
+    digits = [0] * len(names)
     remainder = index
-    for name in reversed(names):
-        values = dimensions[name]
-        remainder, digit = divmod(remainder, len(values))
-        chosen[name] = values[digit]
-    return {name: chosen[name] for name in names}
+    for position in range(len(names) - 1, -1, -1):
+        remainder, digits[position] = divmod(remainder, len(columns[position]))
+    return {name: columns[i][digits[i]] for i, name in enumerate(names)}
 
 
 def point_index(
@@ -328,13 +333,9 @@ def shard_points(message: ShardMessage) -> Iterator[SweepPoint]:
     """The points of one shard, in index order (values decoded as :func:`point_values`)."""
     names = tuple(message.dimensions)  # sorted when the message was built or decoded
     columns = [message.dimensions[name] for name in names]
+    seed = message.seed & _U64_MASK
     for index in range(message.start_index, message.end_index_exclusive):
-        remainder = index
-        digits = [0] * len(names)
-        for position in range(len(names) - 1, -1, -1):
-            remainder, digits[position] = divmod(remainder, len(columns[position]))
-        values = {name: columns[i][digits[i]] for i, name in enumerate(names)}
-        yield SweepPoint(index, values, point_seed(message.seed, index))
+        yield SweepPoint(index, _decode(names, columns, index), seed ^ index)
 
 
 def run_context_record(

@@ -41,10 +41,11 @@ from sweeplib.errors import (
     InvalidRequest,
     InvalidShardMessage,
     PreconditionFailed,
+    SchemaMismatch,
     ShardFailed,
     StorageError,
 )
-from sweeplib.experiments import PointRun, run_point
+from sweeplib.experiments import PointRun, simulate_point
 from sweeplib.planning import shard_points
 from sweeplib.storage import keys
 from sweeplib.storage.keys import RunAddress
@@ -73,6 +74,7 @@ ERROR_CODES: dict[str, str] = {
     "injected_failure": "the shard is listed in the request's failure_injection_shards",
     "invalid_message": "the shard message is malformed or inconsistent",
     "simulation_error": "the simulation kernel raised an error",
+    "schema_mismatch": "the kernel's outputs do not fit a dataset's schema (a bug)",
     "storage_error": "an object could not be written to the store",
     "internal_error": "an unexpected error in the worker",
 }
@@ -143,8 +145,7 @@ def execute_shard(
         After writing the failure record (or failing to, which the cause says).
     """
     started = time.perf_counter()
-    # The message was checked when it was decoded (or built from a checked request).
-    address = RunAddress(keys.normalize_prefix(prefix), message.run_date, message.run_id)
+    address = RunAddress.of(message.run_date, message.run_id, prefix=prefix)
     success_key = address.shard_outcome_key(STATUS_SUCCESS, message.shard_id)
     try:
         if store.exists(success_key):
@@ -176,6 +177,8 @@ def execute_shard(
 def _classify(error: Exception) -> _Failure:
     if isinstance(error, _Failure):
         return error
+    if isinstance(error, SchemaMismatch):
+        return _Failure("schema_mismatch", str(error))
     if isinstance(error, StorageError):
         return _Failure("storage_error", str(error))
     return _Failure("internal_error", f"{type(error).__name__}: {error}")
@@ -197,7 +200,7 @@ def _run_and_commit(
     for point in shard_points(message):
         point_started = time.perf_counter()
         try:
-            run = run_point(point.values, point.seed)
+            run = simulate_point(point)
         except (ArithmeticError, ValueError, IndexError) as error:
             raise _Failure("simulation_error", f"point {point.index}: {error!r}") from error
         written = time.perf_counter()

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from sweeplib.dimensions import DIMENSION_NAMES, check_point
+from sweeplib.dimensions import DIMENSION_NAMES
 from sweeplib.errors import InvalidRequest
 from sweeplib.experiments import run_point
 from sweeplib.sim import DEFAULT_MAX_STEPS, METRIC_NAMES
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidRequest("--seed", f"must fit in 64 bits, got {args.seed}")
     if args.max_steps < 1:
         raise InvalidRequest("--max-steps", f"must be >= 1, got {args.max_steps}")
-    point = run_point(check_point(selected), args.seed & _U64, max_steps=args.max_steps)
+    point = run_point(selected, args.seed & _U64, max_steps=args.max_steps)
     result = point.result
     if args.json:
         document = {

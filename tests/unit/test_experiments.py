@@ -21,6 +21,7 @@ from sweeplib.experiments import (
     run_point,
     scenario_for,
 )
+from sweeplib.planning import SweepPoint
 from sweeplib.sim import MatchingAlgorithm, ScenarioParams, params
 
 
@@ -127,9 +128,19 @@ def test_the_per_point_path_does_not_check_values_again(monkeypatch):
     monkeypatch.setattr(dimensions, "validate_dimension_value", checked_again)
     monkeypatch.setattr(params, "_check_fields", checked_again)
     monkeypatch.setattr(params, "_check_types", checked_again)
-    point = run_point({"num_riders": 30, "num_drivers": 10, "match_radius": 3}, seed=7)
+    values = {"num_riders": 30, "num_drivers": 10, "match_radius": 3}
+    point = experiments.simulate_point(SweepPoint(index=4, values=values, seed=7))
     assert point.result.events_processed > 0
     assert experiments.scenario_for(SAMPLES, seed=2).num_riders == 333
+
+
+def test_a_point_given_by_hand_is_checked_before_it_runs():
+    with pytest.raises(InvalidRequest) as caught:
+        run_point({"commission_rate": 5}, seed=1)
+    assert caught.value.field == "dimensions.commission_rate"
+    with pytest.raises(InvalidRequest) as caught:
+        run_point({"num_rider": 5}, seed=1)
+    assert caught.value.field == "dimensions.num_rider"
 
 
 def test_effective_parameters_json_keeps_the_contract_key_order():
