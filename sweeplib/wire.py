@@ -29,7 +29,6 @@ from sweeplib.errors import (
     ObjectNotFound,
     PlanTooLarge,
     RunConflict,
-    ScenarioError,
     StorageError,
     SubmitIncomplete,
     SweepError,
@@ -104,7 +103,13 @@ def _fields(error: SweepError) -> dict[str, Any]:
 _REBUILT: Final[Mapping[str, type[InvalidRequest]]] = {
     InvalidRequest.code: InvalidRequest,
     PlanTooLarge.code: PlanTooLarge,
-    ScenarioError.code: ScenarioError,
+}
+
+
+# (status, error) → code, for answers written before the codes existed.
+_LEGACY_CODES: Final[Mapping[tuple[int, str | None], str]] = {
+    (409, "run_conflict"): RunConflict.code,
+    (503, "dispatch_incomplete"): SubmitIncomplete.code,
 }
 
 
@@ -120,7 +125,13 @@ def _shard_ids(value: Any) -> tuple[int, ...]:
 
 
 def error_from_response(
-    method: str, url: str, status: int, document: Mapping[str, Any] | None, message: str
+    method: str,
+    url: str,
+    status: int,
+    document: Mapping[str, Any] | None,
+    message: str,
+    *,
+    run_id: str | None = None,
 ) -> SweepError:
     """The error an answer stands for, rebuilt from its code and fields.
 
@@ -135,6 +146,9 @@ def error_from_response(
         HTML or an empty body).
     message
         The answer's message (or the start of its body), for errors without fields.
+    run_id
+        The run the request was about, if the caller knows it: a deployment older than
+        the structured fields answered a conflict without them.
 
     Returns
     -------
@@ -144,16 +158,17 @@ def error_from_response(
         ``dispatch_incomplete``), else ``ApiError`` with the status and ``error``.
     """
     document = document or {}
-    code = _text(document, "code")
+    # Answers of deployments older than ``code`` carry their kind in ``error`` only.
+    code = _text(document, "code") or _LEGACY_CODES.get((status, _text(document, "error")))
     field, reason = _text(document, "field"), _text(document, "reason")
     rebuilt = _REBUILT.get(code or "")
     if rebuilt is not None and field is not None and reason is not None:
         return rebuilt(field, reason)
     if status == 400:  # a 400 without fields (API Gateway's own): the whole message
         return InvalidRequest("request", message)
-    run_id = _text(document, "run_id")
-    if code == RunConflict.code and run_id is not None and reason is not None:
-        return RunConflict(run_id, reason)
+    run_id = _text(document, "run_id") or run_id
+    if code == RunConflict.code and run_id is not None:
+        return RunConflict(run_id, reason or message.removeprefix(f"run {run_id}: "))
     key = _text(document, "key")
     if code == ObjectNotFound.code and key is not None:
         return ObjectNotFound(key)

@@ -53,12 +53,11 @@ from sweeplib.client._transport import (
     sign_request,
 )
 from sweeplib.errors import ApiError, ApiUnreachable, SubmitIncomplete
-from sweeplib.wire import REPLAY_HEADER, ROUTE
+from sweeplib.wire import REPLAY_HEADER
 
 __all__ = [
     "DEFAULT_TIMEOUT_S",
     "REPLAY_HEADER",
-    "ROUTE",
     "SERVICE",
     "SUBMIT_CHECK_LIMITS",
     "ApiError",

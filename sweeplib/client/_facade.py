@@ -155,9 +155,9 @@ class SweepClient:
             No credentials.
         """
         body = encode_request_body(request_body)
-        parse_sweep_request_json(body, SUBMIT_CHECK_LIMITS)
+        run_id = parse_sweep_request_json(body, SUBMIT_CHECK_LIMITS).run_id
         request = submit_request(self._api_url, body)
-        return submit_result(request, self._exchange(request))
+        return submit_result(request, self._exchange(request), run_id=run_id)
 
     def status(self, run_id: str) -> dict[str, Any]:
         """A run's shard counts from the API (``GET /sweep-run/{run_id}``).

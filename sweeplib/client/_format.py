@@ -247,10 +247,12 @@ def _hint(status: int) -> str:
     return ""
 
 
-def _error(request: ApiRequest, response: ApiResponse) -> Exception:
+def _error(request: ApiRequest, response: ApiResponse, run_id: str | None) -> Exception:
     document = _json_object(response.body)
     message = _message(response, document)
-    error = error_from_response(request.method, request.url, response.status, document, message)
+    error = error_from_response(
+        request.method, request.url, response.status, document, message, run_id=run_id
+    )
     if type(error) is ApiError and _hint(response.status):
         return ApiError(
             error.method, error.url, error.status, error.error, message + _hint(response.status)
@@ -258,8 +260,13 @@ def _error(request: ApiRequest, response: ApiResponse) -> Exception:
     return error
 
 
-def submit_result(request: ApiRequest, response: ApiResponse) -> SubmitResult:
+def submit_result(
+    request: ApiRequest, response: ApiResponse, *, run_id: str | None = None
+) -> SubmitResult:
     """The value of a submission's answer, or the error it stands for.
+
+    ``run_id`` (the submitted run's) names the run of a conflict when the answer does
+    not (a deployment older than the structured fields).
 
     Raises
     ------
@@ -285,7 +292,7 @@ def submit_result(request: ApiRequest, response: ApiResponse) -> SubmitResult:
             None,
             f"not the API's acceptance document: {_message(response, document)}",
         )
-    raise _error(request, response)
+    raise _error(request, response, run_id)
 
 
 def status_document(request: ApiRequest, response: ApiResponse, *, run_id: str) -> dict[str, Any]:
@@ -301,7 +308,7 @@ def status_document(request: ApiRequest, response: ApiResponse, *, run_id: str) 
     document = _json_object(response.body)
     if response.status == 200 and document is not None:
         return document
-    error = _error(request, response)
+    error = _error(request, response, run_id)
     not_found = response.status == 404 and document and document.get("error") == "not_found"
     if not_found and not isinstance(error, ObjectNotFound):
         error = ObjectNotFound(f"run {run_id}")

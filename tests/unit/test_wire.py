@@ -36,7 +36,7 @@ URL = "https://api.example.com/prod/sweep-run"
         (ObjectNotFound("k"), 404, "not_found"),
         (StorageError("k", "put failed"), 502, "storage_error"),
         (PreconditionFailed("k"), 502, "storage_error"),
-        (SchemaMismatch("trip_data", "wrong dtype"), 502, "storage_error"),
+        (SchemaMismatch("trip_data", "wrong dtype"), 500, "internal_error"),
         (InvalidShardMessage("shard_id", "is required"), 500, "internal_error"),
         (ShardFailed("r1", 3, "simulation_error", "boom"), 500, "internal_error"),
         (QueryError("bad SQL"), 500, "internal_error"),
@@ -56,7 +56,6 @@ def test_each_error_has_one_status_and_a_stable_code(error, status, kind):
         InvalidRequest("dimensions.num_riders[2]", "must be an unsigned integer, got string '2'"),
         InvalidRequest("body", "not valid JSON: Expecting value: line 1 column 1 (char 0)"),
         PlanTooLarge("shard_size", "shard_size 1 over 5000 points gives 5000 shards"),
-        ScenarioError("pricing_config.commission_rate", "must be in [0, 1], got 1.5"),
         RunConflict("r1", "already accepted on 2026-02-14 with a different request"),
         ObjectNotFound("serverless-sweeps/outcomes/_runs/run_id=r1/submission.json"),
     ],
@@ -81,6 +80,30 @@ def test_dispatch_incomplete_round_trips_with_its_shard_lists():
     rebuilt = error_from_response("POST", URL, 503, answer.body, "1 of 3 not enqueued")
     assert isinstance(rebuilt, SubmitIncomplete)
     assert (rebuilt.run_id, rebuilt.dispatched, rebuilt.not_dispatched) == ("r1", (0, 2), (1,))
+
+
+def test_answers_of_a_deployment_older_than_the_codes_still_map_to_their_errors():
+    """Client and Lambda roll out separately: an answer with ``error`` but no ``code``."""
+    conflict = {"error": "run_conflict", "message": "run r1: already accepted on 2026-02-14"}
+    rebuilt = error_from_response("POST", URL, 409, conflict, conflict["message"], run_id="r1")
+    assert type(rebuilt) is RunConflict
+    assert (rebuilt.run_id, rebuilt.reason) == ("r1", "already accepted on 2026-02-14")
+    incomplete = {
+        "error": "dispatch_incomplete",
+        "message": "1 of 3 not enqueued",
+        "run_id": "r1",
+        "dispatched": [0, 2],
+        "not_dispatched": [1],
+    }
+    rebuilt = error_from_response("POST", URL, 503, incomplete, "1 of 3 not enqueued")
+    assert isinstance(rebuilt, SubmitIncomplete) and rebuilt.not_dispatched == (1,)
+    old_400 = {"error": "validation_error", "message": "run_id: is required"}
+    rebuilt = error_from_response("POST", URL, 400, old_400, old_400["message"])
+    assert (type(rebuilt), rebuilt.field, rebuilt.reason) == (
+        InvalidRequest,
+        "request",
+        "run_id: is required",
+    )
 
 
 def test_answers_without_fields_are_api_errors_or_a_whole_message():
