@@ -12,8 +12,8 @@
     │                                            shard_failed      its failure record is written
     ├── StorageError(key, reason)                storage_error
     │   ├── ObjectNotFound(key)                  not_found
-    │   ├── PreconditionFailed(key)              precondition_failed
-    │   └── SchemaMismatch(key, reason)          schema_mismatch   rows that do not fit a dataset
+    │   └── PreconditionFailed(key)              precondition_failed
+    ├── SchemaMismatch(dataset, reason)          schema_mismatch   rows that do not fit a dataset
     ├── QueryError(reason)                       query_error
     │   └── BootstrapFailed(statement, execution_id, state, reason)
     │                                            bootstrap_failed  an Athena DDL statement failed
@@ -159,10 +159,16 @@ class PreconditionFailed(StorageError):
         super().__init__(key, "object already exists (conditional write refused)")
 
 
-class SchemaMismatch(StorageError):
-    """Rows or columns do not fit a dataset's schema; ``key`` names the dataset."""
+class SchemaMismatch(SweepError):
+    """Rows or columns do not fit a dataset's schema (a bug in what produced them, not in
+    the store); ``dataset`` names the dataset."""
 
     code = "schema_mismatch"
+
+    def __init__(self, dataset: str, reason: str) -> None:
+        super().__init__(f"{dataset}: {reason}")
+        self.dataset = dataset
+        self.reason = reason
 
 
 class QueryError(SweepError):

@@ -220,6 +220,7 @@ def test_error_codes_are_documented():
         "injected_failure",
         "invalid_message",
         "simulation_error",
+        "schema_mismatch",
         "storage_error",
         "internal_error",
     }
@@ -253,7 +254,7 @@ def test_an_unattributable_message_writes_nothing(tmp_path: Path, body):
     ("raised", "code"),
     [
         (ScenarioError("epoch_ms", "negative"), "simulation_error"),
-        (SchemaMismatch("trip_data", "column 'state' got numpy dtype int64"), "storage_error"),
+        (SchemaMismatch("trip_data", "column 'state' got numpy dtype int64"), "schema_mismatch"),
         (ZeroDivisionError("division by zero"), "simulation_error"),
         (RuntimeError("surprise"), "internal_error"),
     ],
@@ -262,7 +263,7 @@ def test_point_errors_are_classified(tmp_path: Path, monkeypatch, raised, code):
     def explode(*_args, **_kwargs):
         raise raised
 
-    monkeypatch.setattr(worker, "run_point", explode)
+    monkeypatch.setattr(worker, "simulate_point", explode)
     store = LocalObjectStore(tmp_path)
     with pytest.raises(ShardFailed) as caught:
         execute_shard(messages()[0], store, NOW)

@@ -138,7 +138,7 @@ def test_table_from_rows_names_the_bad_row():
 def test_table_from_rows_rejects_bad_values(column, value, message):
     with pytest.raises(SchemaMismatch, match=message) as caught:
         table_from_rows([outcome_row(**{column: value})], SHARD_OUTCOMES_SCHEMA)
-    assert caught.value.key == "shard_outcomes"
+    assert caught.value.dataset == "shard_outcomes"
 
 
 def test_table_from_rows_accepts_ints_for_float_columns():
@@ -176,7 +176,7 @@ def test_table_from_columns_rejects_wrong_dtype_order_nulls_and_lengths():
     def refused(columns, message):
         with pytest.raises(SchemaMismatch, match=message) as caught:
             table_from_columns(columns, TRIP_DATA_SCHEMA)
-        assert caught.value.key == "trip_data"
+        assert caught.value.dataset == "trip_data"
 
     refused({**good, "trip_entity": good["trip_entity"].astype(np.int64)}, "got numpy dtype int64")
     refused(dict(reversed(good.items())), "columns in order")
