@@ -21,14 +21,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sweeplib.contracts import Limits
+from sweeplib.dispatch import MAX_MESSAGE_BYTES
 from sweeplib.errors import ConfigurationError, InvalidRequest
 from sweeplib.storage import keys
 
-__all__ = ["SQS_MESSAGE_LIMIT", "DeploymentConfig"]
-
-#: SQS caps a message at 1 MiB now, 256 KiB on older stacks: shards travel in messages of
-#: at most this (DESIGN §6), a planning limit of every submission.
-SQS_MESSAGE_LIMIT = 256 * 1024
+__all__ = ["DeploymentConfig"]
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -58,7 +55,8 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
 @dataclass(frozen=True)
 class DeploymentConfig:
     """A deployment's settings. Its shards travel through SQS, so its limits always cap a
-    shard message at :data:`SQS_MESSAGE_LIMIT` (filled in when ``limits`` has no cap)."""
+    shard message at :data:`~sweeplib.dispatch.MAX_MESSAGE_BYTES` (filled in when
+    ``limits`` has no cap)."""
 
     bucket: str
     queue_url: str | None
@@ -69,7 +67,7 @@ class DeploymentConfig:
 
     def __post_init__(self) -> None:
         if self.limits.max_message_bytes is None:
-            capped = dataclasses.replace(self.limits, max_message_bytes=SQS_MESSAGE_LIMIT)
+            capped = dataclasses.replace(self.limits, max_message_bytes=MAX_MESSAGE_BYTES)
             object.__setattr__(self, "limits", capped)
 
     @classmethod
@@ -90,7 +88,7 @@ class DeploymentConfig:
                 max_points=_int(env, "MAX_POINTS", 200_000, 1, 10_000_000),
                 max_shards=_int(env, "MAX_SHARDS", 1_000, 1, 100_000),
             ),
-            max_request_bytes=_int(env, "MAX_REQUEST_BYTES", SQS_MESSAGE_LIMIT, 1, 10 * 2**20),
+            max_request_bytes=_int(env, "MAX_REQUEST_BYTES", MAX_MESSAGE_BYTES, 1, 10 * 2**20),
             dispatch_enabled=_flag(env, "DISPATCH_ENABLED", True),
         )
 

@@ -12,7 +12,13 @@ from typing import Protocol, runtime_checkable
 
 from sweeplib.contracts import ShardMessage
 
-__all__ = ["DispatchRecord", "DispatchReport", "Dispatcher"]
+__all__ = ["MAX_MESSAGE_BYTES", "DispatchRecord", "DispatchReport", "Dispatcher"]
+
+#: Largest shard message, UTF-8 bytes, for a dispatcher that queues messages: SQS accepts
+#: 1 MiB now, older stacks 256 KiB — stay under the lower limit (DESIGN §6). A deployment
+#: makes it a planning limit (``Limits.max_message_bytes``), so plans over it are refused
+#: when submitted, before anything is written.
+MAX_MESSAGE_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 The plan of a dispatch is pure and tested without AWS:
 
 1. :func:`batch_entries` turns shard messages into :class:`BatchEntry` values (``Id`` =
-   shard id, body = :meth:`ShardMessage.to_json`), refusing a message over
-   :data:`MAX_MESSAGE_BYTES` before anything is sent;
+   shard id, body = :meth:`ShardMessage.to_json`); their size was checked when the run
+   was planned (``Limits.max_message_bytes`` = :data:`MAX_MESSAGE_BYTES`);
 2. :func:`split_batches` groups them, in shard order, into batches of at most
    :data:`MAX_BATCH_ENTRIES` entries and :data:`MAX_BATCH_BYTES` bytes;
 3. :func:`classify_batch_response` sorts one ``SendMessageBatch`` answer into enqueued,
@@ -34,8 +34,8 @@ import botocore.exceptions  # type: ignore[import-untyped, unused-ignore]
 
 from sweeplib import aws
 from sweeplib.contracts import ShardMessage
-from sweeplib.dispatch import DispatchRecord, DispatchReport
-from sweeplib.errors import ConfigurationError, PlanTooLarge
+from sweeplib.dispatch import MAX_MESSAGE_BYTES, DispatchRecord, DispatchReport
+from sweeplib.errors import ConfigurationError
 
 __all__ = [
     "ENQUEUED_STATUS",
@@ -56,9 +56,6 @@ _log = logging.getLogger(__name__)
 
 #: Entries per ``SendMessageBatch`` call (an SQS limit).
 MAX_BATCH_ENTRIES = 10
-#: Largest message body, UTF-8 bytes. SQS now accepts 1 MiB, older stacks 256 KiB: stay
-#: under the lower limit (DESIGN §6).
-MAX_MESSAGE_BYTES = 256 * 1024
 #: Largest sum of the bodies of one ``SendMessageBatch`` call, UTF-8 bytes.
 MAX_BATCH_BYTES = 256 * 1024
 #: ``DispatchRecord.status_code`` of an enqueued shard.
@@ -112,16 +109,11 @@ class BatchEntry:
         return {"Id": self.entry_id, "MessageBody": self.body}
 
 
-def batch_entries(
-    messages: Iterable[ShardMessage], *, max_message_bytes: int = MAX_MESSAGE_BYTES
-) -> tuple[BatchEntry, ...]:
+def batch_entries(messages: Iterable[ShardMessage]) -> tuple[BatchEntry, ...]:
     """Build the batch entries of ``messages``, in the order given.
 
     Raises
     ------
-    PlanTooLarge
-        ``field`` ``"dimensions"`` if a message body is over ``max_message_bytes`` (the
-        dimension value lists travel in every message).
     ValueError
         If two messages have the same shard id.
     """
@@ -131,14 +123,7 @@ def batch_entries(
         if message.shard_id in seen:
             raise ValueError(f"shard {message.shard_id} appears twice in one dispatch")
         seen.add(message.shard_id)
-        entry = BatchEntry(shard_id=message.shard_id, body=message.to_json())
-        if entry.size > max_message_bytes:
-            raise PlanTooLarge(
-                "dimensions",
-                f"the queue message of shard {entry.shard_id} is {entry.size} bytes; SQS takes "
-                f"at most {max_message_bytes}: use fewer or shorter dimension values",
-            )
-        entries.append(entry)
+        entries.append(BatchEntry(shard_id=message.shard_id, body=message.to_json()))
     return tuple(entries)
 
 
@@ -328,10 +313,9 @@ class SqsDispatcher:
 
         Raises
         ------
-        PlanTooLarge
-            Before anything is sent, if a message body is over :data:`MAX_MESSAGE_BYTES`.
         ValueError
-            Before anything is sent, if two messages have the same shard id.
+            Before anything is sent, if two messages have the same shard id or one is
+            over :data:`MAX_BATCH_BYTES` (planning refuses such a run first).
         """
         batches = split_batches(batch_entries(messages))
         if not batches:

@@ -13,7 +13,6 @@ import pytest
 
 from sweeplib.contracts import ShardMessage
 from sweeplib.dispatch.sqs import MAX_BATCH_BYTES, SqsDispatcher
-from sweeplib.errors import PlanTooLarge
 from tests.contracts.dispatcher import DispatcherContract
 from tests.factories import messages_of, one_point_shards
 
@@ -278,11 +277,13 @@ def test_unreachable_endpoint_ends_as_503_after_the_attempts(queues, monkeypatch
 # -- refusals before sending ---------------------------------------------------------------
 
 
-def test_oversize_message_is_refused_and_nothing_is_sent(queues, sqs_client):
+def test_an_oversize_message_is_refused_and_nothing_is_sent(queues, sqs_client):
+    # Planning refuses such a run first (Limits.max_message_bytes, tests/unit/test_planning.py);
+    # the dispatcher still never sends a body over a batch's byte limit.
     floats = [1000.0 + i / 7 for i in range(10_000)]
     messages = one_point_shards(3, base_fare=floats, per_km_rate=floats)
     client = RecordingSqs(sqs_client)
-    with pytest.raises(PlanTooLarge, match="shard 0"):
+    with pytest.raises(ValueError, match="shard 0's body is"):
         SqsDispatcher(queues.url, client=client).dispatch(messages)
     assert client.calls == []
     assert queue_depth(sqs_client, queues.url) == 0

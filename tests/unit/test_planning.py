@@ -16,6 +16,7 @@ from sweeplib.contracts import (
     parse_sweep_request_json,
     request_fingerprint,
 )
+from sweeplib.dispatch import MAX_MESSAGE_BYTES
 from sweeplib.errors import InvalidRequest, PlanTooLarge
 from sweeplib.planning import (
     ShardRange,
@@ -266,6 +267,42 @@ def test_the_largest_message_fits_in_an_sqs_message():
     plan = compute_shard_plan(worst)
     message = next(shard_messages(worst, plan, "2024-05-01"))
     assert len(message.to_json().encode("utf-8")) < 256 * 1024
+
+
+def test_a_plan_whose_messages_are_over_the_queue_limit_is_refused_naming_the_shard():
+    # Under the default caps a message fits; raised caps can break that.
+    raised = Limits(max_values_per_dimension=20_000)
+    floats = [1000.0 + i / 7 for i in range(20_000)]  # ~18 bytes each: ~360 KB
+    big = parse_sweep_request(
+        {"run_id": "big", "dimensions": {"base_fare": floats}, "shard_count": 2}, raised
+    )
+    sizes = [
+        len(m.to_json().encode())
+        for m in shard_messages(big, compute_shard_plan(big), "2024-05-01")
+    ]
+    assert min(sizes) > MAX_MESSAGE_BYTES
+    with pytest.raises(PlanTooLarge) as info:
+        compute_shard_plan(
+            big, Limits(max_values_per_dimension=20_000, max_message_bytes=MAX_MESSAGE_BYTES)
+        )
+    assert info.value.field == "dimensions"
+    assert info.value.reason == (
+        f"the queue message of shard 0 is {sizes[0]} bytes; SQS takes at most "
+        f"{MAX_MESSAGE_BYTES}: use fewer or shorter dimension values"
+    )
+    compute_shard_plan(big)  # no cap by default: local runs take any message
+
+
+def test_the_message_limit_is_inclusive_and_names_the_first_shard_over_it():
+    eleven = request({"num_riders": list(range(110))}, shard_count=11)
+    plan = compute_shard_plan(eleven)
+    sizes = [len(m.to_json().encode()) for m in shard_messages(eleven, plan, "2024-05-01")]
+    assert sizes[-1] > sizes[0]  # longer shard ids and bounds: the last is the longest
+    compute_shard_plan(eleven, Limits(max_message_bytes=sizes[-1]))
+    with pytest.raises(PlanTooLarge) as info:
+        compute_shard_plan(eleven, Limits(max_message_bytes=sizes[-1] - 1))
+    first_over = next(i for i, size in enumerate(sizes) if size > sizes[-1] - 1)
+    assert f"shard {first_over} is {sizes[first_over]} bytes" in info.value.reason
 
 
 def test_the_run_context_record_summarises_request_and_plan():

@@ -24,7 +24,7 @@ from sweeplib.dispatch.sqs import (
     classify_batch_response,
     split_batches,
 )
-from sweeplib.errors import ConfigurationError, PlanTooLarge
+from sweeplib.errors import ConfigurationError
 from tests.factories import one_point_shards
 
 
@@ -59,25 +59,6 @@ def test_duplicate_shard_ids_are_refused():
     message = one_point_shards(1)[0]
     with pytest.raises(ValueError, match="shard 0 appears twice"):
         batch_entries([message, message])
-
-
-def test_a_message_over_the_limit_is_refused_naming_the_shard():
-    floats = [1000.0 + i / 7 for i in range(10_000)]  # ~18 bytes each: ~180 KB per dimension
-    messages = one_point_shards(2, base_fare=floats, per_km_rate=floats)
-    assert len(messages[0].to_json().encode()) > MAX_MESSAGE_BYTES
-    with pytest.raises(PlanTooLarge) as info:
-        batch_entries(messages)
-    assert info.value.field == "dimensions"
-    assert "shard 0" in info.value.reason
-    assert str(MAX_MESSAGE_BYTES) in info.value.reason
-
-
-def test_the_message_limit_is_inclusive():
-    message = one_point_shards(1)[0]
-    size = len(message.to_json().encode())
-    assert batch_entries([message], max_message_bytes=size)[0].size == size
-    with pytest.raises(PlanTooLarge):
-        batch_entries([message], max_message_bytes=size - 1)
 
 
 # -- splitting -------------------------------------------------------------------------------
