@@ -33,9 +33,8 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from sweeplib import services
 from sweeplib.config import DeploymentConfig
-from sweeplib.contracts import parse_sweep_request_json, validate_run_id
+from sweeplib.contracts import parse_sweep_request_json
 from sweeplib.dispatch import Dispatcher
 from sweeplib.errors import (
     ConfigurationError,
@@ -48,8 +47,9 @@ from sweeplib.storage.store import ObjectStore
 from sweeplib.wire import REPLAY_HEADER, ROUTE, STATUS_ROUTE, ErrorResponse, error_response, problem
 
 # Kept light on purpose: a cold import of this module loads neither pyarrow, numpy,
-# the kernel nor boto3. The API path imports what it needs on first use (pyarrow only
-# to encode the one-row run_context record); the SQS path imports the worker.
+# the kernel nor boto3, nor the service layer. The API path imports the services on first
+# use (and pyarrow only to encode the one-row run_context record); the SQS path imports
+# the worker.
 
 __all__ = ["Deployment", "handle", "lambda_handler", "reset_deployment"]
 
@@ -70,6 +70,10 @@ class Deployment:
 _DEPLOYMENT: Deployment | None = None
 
 
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 def deployment_from_env(env: Mapping[str, str]) -> Deployment:
     """S3 store and SQS dispatcher for the configured bucket and queue."""
     from sweeplib.dispatch.sqs import SqsDispatcher
@@ -77,7 +81,7 @@ def deployment_from_env(env: Mapping[str, str]) -> Deployment:
 
     config = DeploymentConfig.from_env(env)
     dispatcher = SqsDispatcher(config.queue_url) if config.queue_url else None
-    return Deployment(config, S3ObjectStore(config.bucket), dispatcher, services.utc_now)
+    return Deployment(config, S3ObjectStore(config.bucket), dispatcher, _utc_now)
 
 
 def _deployment() -> Deployment:
@@ -232,6 +236,8 @@ def _submit(event: Mapping[str, Any], deployment: Deployment, started: float) ->
     config.require_queue()
     if deployment.dispatcher is None:  # pragma: no cover - require_queue guards this
         raise ConfigurationError("SHARD_QUEUE_URL", "is not set")
+    from sweeplib import services
+
     acceptance = services.submit(
         request,
         store=deployment.store,
@@ -269,7 +275,8 @@ def _submit(event: Mapping[str, Any], deployment: Deployment, started: float) ->
 
 
 def _status(run_id: str, deployment: Deployment) -> dict[str, Any]:
-    validate_run_id(run_id)
+    from sweeplib import services  # the run id is checked where its keys are built
+
     found = services.status(deployment.store, run_id, prefix=deployment.config.prefix)
     return _response(200, found.as_dict())
 
