@@ -9,8 +9,8 @@ Everything else about a table follows from those facts, and is derived here once
   ``enum`` of the dataset's statuses (``accepted`` for run_context, ``success,failure``
   otherwise); ``shard_id`` → ``integer`` over ``0..max_shards-1``; ``point_index`` →
   ``injected``;
-* the **location template**: the storage keys of :mod:`sweeplib.storage.keys` with
-  Athena's ``${column}`` placeholders.
+* the **location template**: :func:`sweeplib.storage.keys.location_template`, the storage
+  keys with Athena's ``${column}`` placeholders.
 
 Two renderings use them: :func:`render_ddl` (the statements ``sweep athena-bootstrap``
 runs, see :func:`sweeplib.query.bootstrap.ddl_statements`) and :func:`terraform_tables`
@@ -40,7 +40,6 @@ __all__ = [
     "TERRAFORM_FILE",
     "ProjectionType",
     "database_ddl",
-    "location_template",
     "main",
     "partition_projection",
     "projection_type",
@@ -106,19 +105,6 @@ def statuses(spec: DatasetSpec) -> tuple[str, ...]:
     statuses ``("success", "failure")`` for every other dataset.
     """
     return (STATUS_ACCEPTED,) if spec.name == "run_context" else _OUTCOME_STATUSES
-
-
-def location_template(spec: DatasetSpec) -> str:
-    """Where a partition's objects are, relative to the prefix, without a trailing slash.
-
-    Returns
-    -------
-    str
-        ``dataset=<name>/<column>=${<column>}/…`` in path order: the storage keys with
-        Athena's placeholders, e.g. ``"dataset=run_context/run_date=${run_date}/…"``.
-    """
-    partitions = (f"{column}=${{{column}}}" for column in spec.partition_columns)
-    return "/".join((f"dataset={spec.name}", *partitions))
 
 
 def partition_projection(
@@ -197,12 +183,13 @@ def table_ddl(
         The statement, ending in a newline and without a semicolon.
     """
     base = f"s3://{bucket}/{prefix}" if prefix else f"s3://{bucket}"  # "" is the root
+    template = keys.location_template(spec.name)
     properties = {
         "projection.enabled": "true",
         **partition_projection(
             spec, projection_start_date=projection_start_date, max_shards=max_shards
         ),
-        "storage.location.template": f"{base}/{location_template(spec)}/",
+        "storage.location.template": f"{base}/{template}/",
         "classification": "parquet",
     }
     return "\n".join(
@@ -218,7 +205,7 @@ def table_ddl(
             _listing(f"`{column}` string" for column in spec.partition_columns),
             ")",
             "STORED AS PARQUET",
-            f"LOCATION '{base}/dataset={spec.name}/'",
+            f"LOCATION 's3://{bucket}/{keys.dataset_prefix(spec.name, prefix=prefix)}'",
             "TBLPROPERTIES (",
             _listing(f"'{name}' = '{value}'" for name, value in properties.items()),
             ")",
@@ -289,7 +276,7 @@ def terraform_tables() -> dict[str, Any]:
                 "partition_keys": list(spec.partition_columns),
                 "projections": {c: projection_type(c) for c in spec.partition_columns},
                 "statuses": list(statuses(spec)),
-                "location_template": location_template(spec),
+                "location_template": keys.location_template(spec.name),
             }
             for spec in DATASET_SPECS.values()
         },

@@ -49,6 +49,7 @@ __all__ = [
     "RunAddress",
     "dataset_prefix",
     "dispatch_ledger_key",
+    "location_template",
     "normalize_prefix",
     "parse_key",
     "run_date_prefix",
@@ -192,6 +193,15 @@ def run_date_prefix(dataset: Dataset, run_date: str | date, *, prefix: str = DEF
     """Listing prefix of one dataset's objects for one ``run_date``, ending in ``/``."""
     segments = _partitions(_dataset(dataset), (format_run_date(run_date),))
     return _join(normalize_prefix(prefix), f"dataset={dataset}", *segments) + "/"
+
+
+def location_template(dataset: Dataset) -> str:
+    """A dataset's partition layout relative to the prefix, with Athena's ``${column}``
+    placeholders for the partition values and no trailing slash (partition projection's
+    ``storage.location.template``): ``dataset=run_context/run_date=${run_date}/…``."""
+    ds = _dataset(dataset)
+    placeholders = (f"{column}=${{{column}}}" for column in PARTITION_COLUMNS[ds])
+    return "/".join((f"dataset={ds}", *placeholders))
 
 
 @dataclass(frozen=True, slots=True)

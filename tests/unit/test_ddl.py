@@ -105,7 +105,7 @@ def fill(template: str, spec, **values) -> str:
 
 def object_key(spec, prefix: str, status: str) -> str:
     """The key of one object, built from the rendered location template."""
-    partitions = fill(ddl.location_template(spec), spec, **VALUES, status=status)
+    partitions = fill(keys.location_template(spec.name), spec, **VALUES, status=status)
     return "/".join(part for part in (prefix, partitions, keys.OBJECT_NAME) if part)
 
 
@@ -173,7 +173,7 @@ def test_the_terraform_rendering_holds_the_registry():
         assert table["partition_keys"] == list(spec.partition_columns)
         assert table["projections"] == {c: ddl.projection_type(c) for c in spec.partition_columns}
         assert table["statuses"] == list(ddl.statuses(spec))
-        assert table["location_template"] == ddl.location_template(spec)
+        assert table["location_template"] == keys.location_template(spec.name)
     # one column per line, so a registry change is a one-line diff
     assert '        {"name": "run_id", "type": "string"},\n' in rendered
 
