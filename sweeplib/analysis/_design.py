@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -167,10 +167,10 @@ def run_locally(
     data_dir: str | os.PathLike[str],
     workers: int | None = None,
     progress: bool = True,
-    now: dt.datetime | None = None,
+    now: Callable[[], dt.datetime] = services.utc_now,
 ) -> Execution:
     """Accept and run ``request`` on this machine (:func:`sweeplib.services.run_local`,
-    the ``sweep run`` path).
+    the ``sweep run`` path); ``now`` is the clock.
 
     A process pool runs the Lambda's own worker with a progress bar over points; running
     the same request again resumes it, the same run id with another request is refused.
@@ -181,7 +181,7 @@ def run_locally(
         The run id was accepted before with another request.
     """
     local = services.run_local(
-        request, data_dir=data_dir, workers=workers, progress=progress, now=now
+        request, data_dir=data_dir, workers=workers, progress=progress, now=now()
     )
     found = services.status(LocalObjectStore(data_dir), request.run_id)
     return Execution(request.run_id, "local", local.describe(), found)
@@ -248,10 +248,9 @@ def submit_and_watch(
     result = client.submit(request.to_json_dict())
     message = result.describe()
     if store is None and bucket is not None:
-        from sweeplib.aws import aws_session
         from sweeplib.storage.s3 import S3ObjectStore
 
-        store = S3ObjectStore(bucket, session=aws_session(profile=profile, region=region))
+        store = S3ObjectStore.open(bucket, profile=profile, region=region)
     if store is None:
         return Execution(result.run_id, "lambda", message + " (not followed: no bucket)", None)
     bar = ShardProgress(result.run_id, enabled=progress)

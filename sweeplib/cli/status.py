@@ -105,11 +105,10 @@ def _open_store(args: argparse.Namespace) -> tuple[ObjectStore, str]:
                 raise InvalidRequest(f"--{option}", "only applies with --bucket")
         data_dir = args.data_dir or DEFAULT_DATA_DIR
         return LocalObjectStore(data_dir), str(data_dir)
-    from sweeplib.aws import aws_session
     from sweeplib.storage.s3 import S3ObjectStore
 
-    session = aws_session(profile=args.profile, region=args.region)
-    return S3ObjectStore(args.bucket, session=session), f"s3://{args.bucket}/{args.prefix}"
+    store = S3ObjectStore.open(args.bucket, profile=args.profile, region=args.region)
+    return store, f"s3://{args.bucket}/{args.prefix}"
 
 
 def _print(status: RunStatus, as_json: bool) -> None:

@@ -121,6 +121,14 @@ class S3ObjectStore:
         self._client = aws.client("s3", session=session) if client is None else client
         self._sleep = sleep
 
+    @classmethod
+    def open(
+        cls, bucket: str, *, profile: str | None = None, region: str | None = None
+    ) -> S3ObjectStore:
+        """The store of ``bucket`` with the credentials of a named profile and region (the
+        CLI's ``--profile``/``--region``; ``None``: the default chain)."""
+        return cls(bucket, session=aws.aws_session(profile=profile, region=region))
+
     @property
     def bucket(self) -> str:
         """The bucket name."""
