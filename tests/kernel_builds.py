@@ -31,15 +31,20 @@ def compiled_files(folder: Path = KERNEL_DIR) -> list[Path]:
 
 
 def stale_compiled_modules(folder: Path = KERNEL_DIR) -> list[str]:
-    """Kernel sources edited after the oldest compiled module was built (empty if none)."""
+    """Kernel sources edited after the compiled kernel was built (empty if none is).
+
+    The code of every module lives in the one shared library (``_kernel__mypyc``); the
+    per-module shims are only rebuilt when the module list changes, so the newest
+    compiled file dates the build.
+    """
     built = compiled_files(folder)
     if not built:
         return []
-    oldest = min(path.stat().st_mtime for path in built)
+    newest = max(path.stat().st_mtime for path in built)
     return [
         f"{name}.py"
         for name in COMPILED_MODULES
-        if (folder / f"{name}.py").stat().st_mtime > oldest
+        if (folder / f"{name}.py").stat().st_mtime > newest
     ]
 
 
