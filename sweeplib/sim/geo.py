@@ -40,6 +40,7 @@ class Grid:
 
     __slots__ = (
         "_centroids",
+        "_disk_sets",
         "_disks",
         "_distances",
         "_rad",
@@ -58,6 +59,7 @@ class Grid:
         # cell -> (lat radians, lng radians, cos(lat))
         self._rad: dict[int, tuple[float, float, float]] = {}
         self._disks: dict[tuple[int, int], tuple[int, ...]] = {}
+        self._disk_sets: dict[tuple[int, int], frozenset[int]] = {}
         self._distances: dict[tuple[int, int], float] = {}
 
     # -- cells -------------------------------------------------------------------
@@ -158,6 +160,17 @@ class Grid:
                 self._disks.clear()
             found = tuple(h3.grid_disk(cell, k))
             self._disks[key] = found
+        return found
+
+    def disk_set(self, cell: int, k: int) -> frozenset[int]:
+        """``disk`` as a set, for intersections with occupied cells."""
+        key = (cell, k)
+        found = self._disk_sets.get(key)
+        if found is None:
+            if len(self._disk_sets) >= _DISK_CACHE_LIMIT:
+                self._disk_sets.clear()
+            found = frozenset(self.disk(cell, k))
+            self._disk_sets[key] = found
         return found
 
     @staticmethod

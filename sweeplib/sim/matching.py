@@ -77,12 +77,11 @@ def feasible_drivers(world: Simulation, cell: int) -> list[Driver]:
     disk_size = 3 * radius * (radius + 1) + 1
     found = []
     if disk_size <= 4 * len(idle_in_cell):
-        # Look up each cell of the disk (no intermediate set); the sort below fixes the
-        # order, so the disk's order does not matter.
-        for near in world.grid.disk(cell, radius):
-            drivers = idle_in_cell.get(near)
-            if drivers:
-                found.extend(drivers)
+        # dict_keys & frozenset iterates the smaller side in C. (Faster than a loop over
+        # the disk even compiled: H3 cells exceed mypyc's unboxed int range, so each
+        # cell taken out of a container costs a conversion.)
+        for near in idle_in_cell.keys() & world.grid.disk_set(cell, radius):
+            found.extend(idle_in_cell[near])
     else:  # a radius larger than the occupied area: test each occupied cell instead
         grid_distance = world.grid.grid_distance
         for other, drivers in idle_in_cell.items():
