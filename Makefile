@@ -23,7 +23,7 @@ help:
 	@echo "make deploy        package + terraform apply (docs/deploy.md); make destroy"
 	@echo "make render-terraform  render infra/terraform/athena_tables.json from the dataset registry"
 	@echo "make bench         bench-kernel + bench-sweep + bench-submit"
-	@echo "make bench-kernel  kernel throughput benchmark (events/s, medians)"
+	@echo "make bench-kernel  kernel throughput benchmark (events/s, medians; BENCH_ARGS=--pure: the pure kernel)"
 	@echo "make bench-sweep   local sweep: parallel efficiency, time outside the kernel"
 	@echo "make bench-submit  API submit latency of the 1,000-shard plan (moto on loopback)"
 
@@ -116,9 +116,10 @@ destroy: package
 
 bench: bench-kernel bench-sweep bench-submit
 
-# The compiled kernel (make pure-kernel first to measure the pure one).
+# The compiled kernel; BENCH_ARGS=--pure measures the pure-Python one.
+BENCH_ARGS ?=
 bench-kernel: $(KERNEL_STAMP)
-	$(BIN)/python -m benchmarks.kernel
+	$(BIN)/python -m benchmarks.kernel $(BENCH_ARGS)
 
 bench-sweep: $(STAMP)
 	$(BIN)/python -m benchmarks.sweep

@@ -14,7 +14,10 @@ Scenarios:
   (k = 2, max 1.3), seed 42. The original reports ≈280,000 events in ≈23 s
   (≈12,200 events/s).
 
-Usage: ``python -m benchmarks.kernel [--repeat N] [--scenario NAME ...]``.
+Usage: ``python -m benchmarks.kernel [--repeat N] [--scenario NAME ...] [--pure]``.
+The kernel build that loads runs (compiled after ``make compile-kernel``, ADR 0020);
+``--pure`` runs the ``.py`` kernel even where a compiled one exists
+(``make bench-kernel BENCH_ARGS=--pure``).
 """
 
 from __future__ import annotations
@@ -83,19 +86,37 @@ def run_once(name: str) -> dict[str, float]:
     }
 
 
+def _command(name: str, *, pure: bool) -> list[str]:
+    """One fresh process running ``name`` once (with the ``.py`` kernel if ``pure``)."""
+    if not pure:
+        return [sys.executable, "-m", "benchmarks.kernel", "--once", name]
+    code = (
+        "import runpy, sys\n"
+        "from tests.kernel_builds import force_pure_kernel\n"
+        "force_pure_kernel()\n"
+        f"sys.argv = ['benchmarks.kernel', '--once', {name!r}]\n"
+        "runpy.run_module('benchmarks.kernel', run_name='__main__')\n"
+    )
+    return [sys.executable, "-c", code]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs per scenario (default 5)")
     parser.add_argument("--scenario", action="append", choices=SCENARIOS)
+    parser.add_argument(
+        "--pure", action="store_true", help="run the pure-Python kernel, even if compiled"
+    )
     parser.add_argument("--once", choices=SCENARIOS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.once:
         print(json.dumps(run_once(args.once)))
         return 0
+    build = "pure" if args.pure else kernel_build()
     with open("/proc/loadavg") as handle:
         load = " ".join(handle.read().split()[:3])
     print(
-        f"python {sys.version.split()[0]}; kernel {kernel_build()}; {args.repeat} runs per "
+        f"python {sys.version.split()[0]}; kernel {build}; {args.repeat} runs per "
         f"scenario, fresh process each; load average {load}"
     )
     header = f"{'scenario':<18} {'events':>9} {'median s':>9} {'min s':>7} {'max s':>7} "
@@ -105,14 +126,14 @@ def main() -> int:
         runs = []
         for _ in range(args.repeat):
             output = subprocess.run(
-                [sys.executable, "-m", "benchmarks.kernel", "--once", name],
+                _command(name, pure=args.pure),
                 check=True,
                 capture_output=True,
                 text=True,
             ).stdout
             runs.append(json.loads(output))
         builds = {run["kernel"] for run in runs}
-        if builds != {kernel_build()}:
+        if builds != {build}:
             raise SystemExit(f"{name}: the runs used the {sorted(builds)} kernel")
         events = {run["events"] for run in runs}
         if len(events) != 1:
