@@ -2,14 +2,14 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-EXTRAS ?= local,aws,athena,notebooks,dev
+EXTRAS ?= local,aws,athena,analysis,notebooks,dev
 comma := ,
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 # checkov pins libraries (boto3, packaging) that clash with ours: it gets its own venv.
 CHECKOV_VENV ?= .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: help venv test lint format demo bench bench-kernel bench-sweep bench-submit package lock-lambda checkov render-terraform deploy destroy kernel report strip-notebooks clean
+.PHONY: help venv test lint format demo bench bench-kernel bench-sweep bench-submit bench-streams package lock-lambda checkov render-terraform deploy destroy kernel report strip-notebooks clean
 
 help:
 	@echo "make demo          set up, run an 8-point sweep locally, query it with Athena SQL"
@@ -25,6 +25,7 @@ help:
 	@echo "make bench-kernel  kernel throughput benchmark (events/s, medians)"
 	@echo "make bench-sweep   local sweep: parallel efficiency, time outside the kernel"
 	@echo "make bench-submit  API submit latency of the 1,000-shard plan (moto on loopback)"
+	@echo "make bench-streams coupling of neighbouring seeds per rng_layout (SIM_SPEC deviation 6)"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -102,6 +103,9 @@ bench: bench-kernel bench-sweep bench-submit
 
 bench-kernel: $(STAMP)
 	$(BIN)/python -m benchmarks.kernel
+
+bench-streams: $(STAMP)
+	$(BIN)/python -m benchmarks.streams
 
 bench-sweep: $(STAMP)
 	$(BIN)/python -m benchmarks.sweep

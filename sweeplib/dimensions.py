@@ -61,6 +61,7 @@ _MATCHING_ALGORITHMS = Choice(
     )
 )
 _TRAFFIC_PROFILES = Choice(MappingProxyType({"none": "none", "berlin": "berlin"}))
+_RNG_LAYOUTS = PARAMETER_CHECKS["rng_layout"]
 
 
 def _same(value: JSONScalar) -> Any:
@@ -81,6 +82,11 @@ def _matching_algorithm(value: JSONScalar) -> Any:
 
 def _traffic_profile(value: JSONScalar) -> Any:
     return _TRAFFIC_PROFILES.canonical(value)
+
+
+def _rng_layout(value: JSONScalar) -> Any:
+    assert isinstance(_RNG_LAYOUTS, Choice)
+    return _RNG_LAYOUTS.canonical(value)
 
 
 @dataclass(frozen=True)
@@ -217,6 +223,15 @@ _SPECS = (
         "fare per kilometre of trip distance (default 1.50)",
         target="pricing_config.per_km_rate",
         to_kernel=_real,
+    ),
+    _dimension(
+        "rng_layout",
+        "string: independent or original; case-insensitive",
+        "how per-entity random streams derive from the point's seed: independent (the "
+        "default: hashed, so neighbouring seeds give independent runs) or original (the "
+        "Rust kernel's seed + k, for side-by-side comparison; neighbouring seeds correlate)",
+        check=_RNG_LAYOUTS,
+        to_kernel=_rng_layout,
     ),
     _dimension(
         "simulation_duration_hours",

@@ -216,7 +216,7 @@ def test_the_kernels_outputs_become_the_registrys_tables():
     from sweeplib.sim import METRIC_NAMES, ScenarioParams, simulate
     from sweeplib.storage.parquet import table_from_columns, table_from_rows
 
-    result = simulate(ScenarioParams(num_riders=120, num_drivers=40, match_radius=3, seed=99))
+    result = simulate(ScenarioParams(num_riders=120, num_drivers=40, match_radius=3, seed=16))
     trips = table_from_columns(result.trip_data, schemas.TRIP_DATA_SCHEMA)
     assert trips.num_rows == result.trip_count > 0
     snapshots = table_from_columns(result.snapshot_counts, schemas.SNAPSHOT_COUNTS_SCHEMA)
