@@ -237,6 +237,7 @@ def _submit(event: Mapping[str, Any], deployment: Deployment, started: float) ->
     if deployment.dispatcher is None:  # pragma: no cover - require_queue guards this
         raise ConfigurationError("SHARD_QUEUE_URL", "is not set")
     from sweeplib import services
+    from sweeplib.provenance import current_provenance
 
     acceptance = services.submit(
         request,
@@ -246,6 +247,7 @@ def _submit(event: Mapping[str, Any], deployment: Deployment, started: float) ->
         request_source="api",
         limits=config.limits,
         prefix=config.prefix,
+        provenance=current_provenance(config.artifact_sha256),
     )
     logger.info(
         "run accepted",

@@ -43,6 +43,7 @@ from sweeplib.planning import (
     run_context_record,
     shard_messages,
 )
+from sweeplib.provenance import Provenance, current_provenance
 from sweeplib.status import RunStatus, run_status
 from sweeplib.storage import keys
 from sweeplib.storage.store import ObjectStore
@@ -144,8 +145,12 @@ def submit(
     request_source: str,
     limits: Limits = DEFAULT_LIMITS,
     prefix: str = keys.DEFAULT_PREFIX,
+    provenance: Provenance | None = None,
 ) -> Acceptance:
     """Plan, claim, record and dispatch a validated request (see the module docstring).
+
+    ``provenance`` (default: :func:`~sweeplib.provenance.current_provenance`) is the
+    code recorded in ``run_context``.
 
     Raises
     ------
@@ -164,7 +169,9 @@ def submit(
         from sweeplib.storage.parquet import encode_rows  # pyarrow: only when accepting
         from sweeplib.storage.schemas import RUN_CONTEXT_SCHEMA
 
-        record = run_context_record(request, plan, request_source)
+        record = run_context_record(
+            request, plan, request_source, provenance or current_provenance()
+        )
         address = keys.RunAddress.of(submission.run_date, request.run_id, prefix=prefix)
         store.put(address.run_context_key(), encode_rows([record.as_row()], RUN_CONTEXT_SCHEMA))
     already = read_dispatch_ledger(store, request.run_id, prefix=prefix)

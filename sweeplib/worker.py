@@ -46,7 +46,7 @@ from sweeplib.errors import (
     StorageError,
 )
 from sweeplib.experiments import PointRun, simulate_point
-from sweeplib.planning import shard_points
+from sweeplib.planning import SweepPoint, shard_points
 from sweeplib.storage import keys
 from sweeplib.storage.keys import RunAddress
 from sweeplib.storage.parquet import encode_rows, encode_table, table_from_columns
@@ -205,7 +205,7 @@ def _run_and_commit(
             raise _Failure("simulation_error", f"point {point.index}: {error!r}") from error
         written = time.perf_counter()
         kernel += written - point_started
-        metrics_key = _write_point(store, address, message.shard_id, point.index, run)
+        metrics_key = _write_point(store, address, message.shard_id, point, run)
         io += time.perf_counter() - written
         first_metrics_key = first_metrics_key or metrics_key
         if on_point is not None:
@@ -248,19 +248,28 @@ def _run_and_commit(
 
 
 def _write_point(
-    store: ObjectStore, address: RunAddress, shard_id: int, index: int, point: PointRun
+    store: ObjectStore, address: RunAddress, shard_id: int, point: SweepPoint, run: PointRun
 ) -> str:
     """Write one point's four objects; returns its shard_metrics key."""
-    result = point.result
+    result, index = run.result, point.index
     parameters = EffectiveParametersRecord(
         run_id=address.run_id,
         shard_id=shard_id,
         point_index=index,
         status=STATUS_SUCCESS,
-        parameter_fingerprint=point.parameter_fingerprint,
-        effective_parameters_json=point.document_json,
+        parameter_fingerprint=run.parameter_fingerprint,
+        effective_parameters_json=run.document_json,
+        design_point=point.design_point,
+        replicate=point.replicate,
+        point_seed=point.seed,
     )
-    metrics = {name: result.metrics[name] for name in SHARD_METRICS_SCHEMA.names}
+    metrics: dict[str, object] = {
+        **result.metrics,
+        "design_point": point.design_point,
+        "replicate": point.replicate,
+        "point_seed": point.seed,
+    }
+    metrics = {name: metrics[name] for name in SHARD_METRICS_SCHEMA.names}
     metrics_key = address.point_key("shard_metrics", STATUS_SUCCESS, shard_id, index)
     objects = {
         address.point_key("effective_parameters", STATUS_SUCCESS, shard_id, index): encode_rows(

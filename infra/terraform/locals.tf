@@ -34,6 +34,7 @@ locals {
     MAX_POINTS              = tostring(var.max_points)
     MAX_REQUEST_BYTES       = tostring(var.max_request_bytes)
     DISPATCH_ENABLED        = tostring(var.queue_dispatch_enabled)
+    SWEEP_ARTIFACT_SHA256   = filesha256(var.lambda_zip_path)
     POWERTOOLS_SERVICE_NAME = "sweeplib"
     POWERTOOLS_LOG_LEVEL    = var.log_level
   }

@@ -135,9 +135,9 @@ variable "max_points" {
 }
 
 variable "max_request_bytes" {
-  description = "MAX_REQUEST_BYTES: largest accepted request body."
+  description = "MAX_REQUEST_BYTES: largest accepted request body (the default keeps a points design and its event inside Lambda's 6 MB payload)."
   type        = number
-  default     = 262144
+  default     = 4500000
 }
 
 # -- the shard queue ----------------------------------------------------------------------

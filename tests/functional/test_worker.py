@@ -79,7 +79,8 @@ def test_point_rows_equal_a_direct_simulation_of_the_point(tmp_path: Path):
         )
     ).to_pylist()[0]
     expected = {k: v for k, v in direct.metrics.items() if k != "total_drivers"}
-    assert stored == expected
+    point = {"design_point": index, "replicate": 0, "point_seed": point_seed(11, index)}
+    assert stored == {**expected, **point}
     parameters = decode_table(
         store.get(
             keys.RunAddress.of(RUN_DATE, "fn-run").point_key(

@@ -35,6 +35,7 @@ EXPECTED_NAMES = (
     "num_drivers",
     "num_riders",
     "per_km_rate",
+    "rng_layout",
     "simulation_duration_hours",
     "surge_enabled",
     "surge_max_multiplier",
@@ -64,6 +65,8 @@ def test_every_dimension_sets_a_kernel_parameter():
 def test_ranges_are_the_kernels_own_written_once():
     """A dimension's range is the kernel's (only whether null is accepted may differ)."""
     derived = {"simulation_duration_hours", "matching_algorithm_type", "traffic_profile"}
+    assert DIMENSIONS["rng_layout"].check is PARAMETER_CHECKS["rng_layout"]
+    derived.add("rng_layout")
     for spec in DIMENSIONS.values():
         if spec.name in derived:
             continue

@@ -72,6 +72,7 @@ VALID_VALUES = {
         ["simple", "cost_based", "costbased", "cost-based", "hungarian"]
     ),
     "traffic_profile": any_case(["none", "berlin"]),
+    "rng_layout": any_case(["independent", "original"]),
 }
 
 

@@ -197,7 +197,7 @@ def _config_variables() -> set[str]:
     """The environment variables sweeplib.config documents (its docstring table)."""
     import sweeplib.config
 
-    return set(re.findall(r"^\| ``([A-Z_]+)`` \|", sweeplib.config.__doc__ or "", re.M))
+    return set(re.findall(r"^\| ``([A-Z0-9_]+)`` \|", sweeplib.config.__doc__ or "", re.M))
 
 
 def test_the_function_runs_the_handler_with_the_config_environment():
