@@ -20,6 +20,7 @@ __all__ = ["build_parser", "main"]
 
 # Subcommand modules, in the order `sweep --help` lists them.
 _COMMANDS = (
+    "design",
     "plan",
     "run",
     "submit",
