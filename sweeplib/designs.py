@@ -56,6 +56,7 @@ __all__ = [
     "Design",
     "Factor",
     "Range",
+    "design_from_spec",
     "make_design",
     "parse_choice",
     "parse_range",
@@ -505,3 +506,69 @@ def parse_set(text: str) -> tuple[str, JSONScalar]:
         raise InvalidRequest(text, "expected NAME=VALUE")
     validate_dimension_name(name)
     return name, _json_scalar(value.strip())
+
+
+_SPEC_KEYS: Final = (
+    "kind",
+    "samples",
+    "levels",
+    "ranges",
+    "choices",
+    "fixed",
+    "seed",
+    "second_order",
+)
+
+
+def design_from_spec(spec: Mapping[str, Any]) -> Design:
+    """A design from a notebook's ``design`` parameter (or any JSON object)::
+
+        {"kind": "lhs", "samples": 64, "seed": 7,
+         "ranges": {"commission_rate": "0:0.3", "num_drivers": "50:500:int"},
+         "choices": {"matching_algorithm_type": ["simple", "hungarian"]},
+         "fixed": {"match_radius": 5}}
+
+    ``ranges`` take the compact ``LO:HI[:int][:log]`` form of ``sweep design --range``.
+
+    Raises
+    ------
+    InvalidRequest
+        ``field`` ``design.<key>`` (``design.ranges.num_drivers`` …) and why.
+    """
+    if not isinstance(spec, Mapping):
+        raise InvalidRequest("design", f"must be an object, got {type(spec).__name__}")
+    unknown = sorted(str(key) for key in spec if key not in _SPEC_KEYS)
+    if unknown:
+        raise InvalidRequest(
+            f"design.{unknown[0]}", f"unknown key; accepted: {', '.join(_SPEC_KEYS)}"
+        )
+    factors: list[Factor] = []
+    try:
+        for group, parse in (("ranges", parse_range), ("choices", None)):
+            entries = spec.get(group)
+            entries = {} if entries is None else entries
+            if not isinstance(entries, Mapping):
+                raise InvalidRequest(group, "must be an object mapping dimension names to values")
+            for name, value in entries.items():
+                if parse is not None:
+                    factors.append(parse(f"{name}={value}"))
+                elif isinstance(value, list | tuple):
+                    factors.append(Categorical(str(name), tuple(value)))
+                else:
+                    raise InvalidRequest(f"{group}.{name}", "must be a list of choices")
+        fixed = spec.get("fixed")
+        fixed = {} if fixed is None else fixed
+        if not isinstance(fixed, Mapping):
+            raise InvalidRequest("fixed", "must be an object mapping dimension names to values")
+        return make_design(
+            str(spec.get("kind", "")),
+            factors,
+            samples=spec.get("samples"),
+            levels=spec.get("levels"),
+            fixed=fixed,
+            seed=spec.get("seed", 0),
+            second_order=bool(spec.get("second_order", False)),
+        )
+    except InvalidRequest as error:
+        field = error.field.removeprefix("dimensions.")
+        raise InvalidRequest(f"design.{field}", error.reason) from None

@@ -183,3 +183,56 @@ def test_the_compact_forms():
     ]:
         with pytest.raises(InvalidRequest, match=reason):
             parse_range(text)
+
+
+def test_a_notebook_design_parameter_builds_the_same_design_as_the_command_line():
+    from sweeplib.analysis import build_request
+    from sweeplib.designs import design_from_spec
+
+    spec = {
+        "kind": "sobol",
+        "samples": 8,
+        "seed": 3,
+        "ranges": {"commission_rate": "0:0.3", "num_drivers": "50:500:int"},
+        "choices": {"traffic_profile": ["none", "berlin"]},
+        "fixed": {"match_radius": 5},
+    }
+    factors = [
+        parse_range("commission_rate=0:0.3"),
+        parse_range("num_drivers=50:500:int"),
+        Categorical("traffic_profile", ("none", "berlin")),
+    ]
+    expected = make_design("sobol", factors, samples=8, seed=3, fixed={"match_radius": 5})
+    assert design_from_spec(spec).points == expected.points
+    request = build_request("nb", design=spec, replications=2, shard_size=4)
+    assert request.design_points == 8 and request.total_points == 16
+    assert request.points is not None and request.points.to_json_list() == expected.points
+
+
+@pytest.mark.parametrize(
+    ("spec", "field"),
+    [
+        ({"kind": "lhs", "samples": 4, "ranges": {"commission_rate": "0:2"}}, "design.commission_rate"),
+        ({"kind": "lhs", "samples": 4, "ranges": {"speed": "0:1"}}, "design.speed"),
+        ({"kind": "lhs", "samples": 4, "choices": {"traffic_profile": "none"}}, "design.choices.traffic_profile"),
+        ({"kind": "lhs", "samples": 4, "colour": 1}, "design.colour"),
+        ({"kind": "lhs", "ranges": {"commission_rate": "0:1"}}, "design.samples"),
+        ({"kind": "cube", "ranges": {"commission_rate": "0:1"}}, "design.kind"),
+        ({"kind": "lhs", "samples": 4, "ranges": []}, "design.ranges"),
+    ],
+)  # fmt: skip
+def test_bad_design_parameters_name_the_key(spec, field):
+    from sweeplib.designs import design_from_spec
+
+    with pytest.raises(InvalidRequest) as info:
+        design_from_spec(spec)
+    assert info.value.field == field
+
+
+def test_a_notebook_gives_dimensions_or_a_design_not_both():
+    from sweeplib.analysis import build_request
+
+    with pytest.raises(InvalidRequest, match="not both"):
+        build_request("x", {"num_riders": [1]}, design={"kind": "grid"}, shard_size=1)
+    with pytest.raises(InvalidRequest, match="give dimensions"):
+        build_request("x", shard_size=1)

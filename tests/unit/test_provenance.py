@@ -69,4 +69,3 @@ def test_a_malformed_artifact_hash_is_a_configuration_error(value):
     env = {"SWEEP_RESULTS_BUCKET": "results", "SWEEP_ARTIFACT_SHA256": value}
     with pytest.raises(ConfigurationError, match="SWEEP_ARTIFACT_SHA256"):
         DeploymentConfig.from_env(env)
-
