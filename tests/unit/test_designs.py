@@ -212,9 +212,11 @@ def test_a_notebook_design_parameter_builds_the_same_design_as_the_command_line(
 @pytest.mark.parametrize(
     ("spec", "field"),
     [
-        ({"kind": "lhs", "samples": 4, "ranges": {"commission_rate": "0:2"}}, "design.commission_rate"),
+        ({"kind": "lhs", "samples": 4, "ranges": {"commission_rate": "0:2"}},
+         "design.commission_rate"),
         ({"kind": "lhs", "samples": 4, "ranges": {"speed": "0:1"}}, "design.speed"),
-        ({"kind": "lhs", "samples": 4, "choices": {"traffic_profile": "none"}}, "design.choices.traffic_profile"),
+        ({"kind": "lhs", "samples": 4, "choices": {"traffic_profile": "none"}},
+         "design.choices.traffic_profile"),
         ({"kind": "lhs", "samples": 4, "colour": 1}, "design.colour"),
         ({"kind": "lhs", "ranges": {"commission_rate": "0:1"}}, "design.samples"),
         ({"kind": "cube", "ranges": {"commission_rate": "0:1"}}, "design.kind"),
