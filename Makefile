@@ -24,7 +24,7 @@ help:
 	@echo "make bench         bench-kernel + bench-sweep + bench-submit"
 	@echo "make bench-kernel  kernel throughput benchmark (events/s, medians)"
 	@echo "make bench-sweep   local sweep: parallel efficiency, time outside the kernel"
-	@echo "make bench-submit  API submit latency of the 1,000-shard plan (moto on loopback)"
+	@echo "make bench-submit  API submit latency: 1,000-shard grid, 50,000-point design (moto)"
 	@echo "make bench-streams coupling of neighbouring seeds per rng_layout (SIM_SPEC deviation 6)"
 
 $(STAMP): pyproject.toml

@@ -7,7 +7,7 @@
 | ``SWEEP_RESULTS_PREFIX`` | base key prefix | ``serverless-sweeps/outcomes`` |
 | ``MAX_SHARDS`` | most shards one run may have | 1000 |
 | ``MAX_POINTS`` | most points one run may have | 200000 |
-| ``MAX_REQUEST_BYTES`` | largest accepted request body | 4500000 |
+| ``MAX_REQUEST_BYTES`` | largest accepted request body | 5242880 |
 | ``SWEEP_ARTIFACT_SHA256`` | sha256 of the deployed zip, recorded in ``run_context`` | none |
 | ``DISPATCH_ENABLED`` | ``true``/``false``: accept submissions (staged rollout switch) | ``true`` |
 
@@ -31,7 +31,7 @@ __all__ = ["DEFAULT_MAX_REQUEST_BYTES", "DeploymentConfig"]
 #: The largest request body by default: an explicit ``points`` design of this size still
 #: fits, with the API Gateway event around it (JSON-escaped body, headers), in Lambda's
 #: 6 MB synchronous payload (measured by ``make bench-submit``).
-DEFAULT_MAX_REQUEST_BYTES = 4_500_000
+DEFAULT_MAX_REQUEST_BYTES = 5_242_880
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

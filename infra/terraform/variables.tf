@@ -137,7 +137,7 @@ variable "max_points" {
 variable "max_request_bytes" {
   description = "MAX_REQUEST_BYTES: largest accepted request body (the default keeps a points design and its event inside Lambda's 6 MB payload)."
   type        = number
-  default     = 4500000
+  default     = 5242880
 }
 
 # -- the shard queue ----------------------------------------------------------------------
