@@ -314,3 +314,40 @@ def test_ctrl_c_keeps_finished_shards_and_rerun_completes(tmp_path):
     ).stdout  # fmt: skip
     assert json.loads(status)["succeeded_shards"] == 2
     assert json.loads(status)["missing_shards"] == 0
+
+
+def test_a_replicated_points_design_runs_reruns_and_queries_locally(tmp_path, capsys):
+    """A `sweep design` request through `sweep run`, a lost commit, `sweep rerun` and
+    `status`: identical bytes, design points and replicates in the outcomes."""
+    data, request = tmp_path / "data", tmp_path / "design.json"
+    assert sweep(
+        "design", "--kind", "halton", "--samples", "3", "--design-seed", "4",
+        "--range", "num_riders=40:80:int", "--set", "num_drivers=20", "--set", "match_radius=3",
+        "--replications", "2", "--seeding", "common", "--run-id", "pts", "--shard-size", "2",
+        "-o", str(request),
+    ) == 0  # fmt: skip
+    assert sweep("run", str(request), "--data-dir", str(data), "--workers", "1") == 0
+    before = run_files(data)
+    success = [
+        key for key in before if "dataset=shard_outcomes" in key and "shard_id_partition=1/" in key
+    ]
+    assert len(success) == 1
+    (data / success[0]).unlink()  # shard 1's commit marker is lost: the shard is missing
+    capsys.readouterr()
+    sweep("status", "pts", "--data-dir", str(data))
+    assert "missing shards: 1" in capsys.readouterr().out
+    assert sweep("rerun", "pts", "--data-dir", str(data), "--workers", "1") == 0
+    after = run_files(data)
+    assert after.keys() == before.keys()
+    assert all(after[k] == before[k] for k in after if "dataset=shard_outcomes" not in k)
+    sweep("status", "pts", "--data-dir", str(data))
+    assert "succeeded       3 shard(s), 6 point(s)" in capsys.readouterr().out
+    sql = (
+        "SELECT design_point, replicate, point_seed FROM ride_sim_analytics.sweep_shard_metrics "
+        "WHERE run_id = 'pts' ORDER BY CAST(point_index AS integer)"
+    )
+    assert sweep("query", sql, "--data-dir", str(data), "--json") == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["design_point"], r["replicate"], r["point_seed"]) for r in rows] == [
+        (0, 0, 0), (0, 1, 1), (1, 0, 0), (1, 1, 1), (2, 0, 0), (2, 1, 1),
+    ]  # fmt: skip
