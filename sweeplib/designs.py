@@ -56,6 +56,7 @@ __all__ = [
     "Design",
     "Factor",
     "Range",
+    "design_from_provenance",
     "design_from_spec",
     "make_design",
     "parse_choice",
@@ -572,3 +573,42 @@ def design_from_spec(spec: Mapping[str, Any]) -> Design:
     except InvalidRequest as error:
         field = error.field.removeprefix("dimensions.")
         raise InvalidRequest(f"design.{field}", error.reason) from None
+
+
+def design_from_provenance(provenance: Mapping[str, Any]) -> Design:
+    """Draw a run's design again from the ``design`` object :meth:`Design.request` wrote
+    (designs are reproducible from their seed): the same points and unit-cube matrix,
+    which sensitivity analysis needs.
+
+    Raises
+    ------
+    InvalidRequest
+        ``field`` ``design`` when the object was not written by :mod:`sweeplib.designs`.
+    """
+    try:
+        factors: list[Factor] = []
+        for entry in provenance["factors"]:
+            if entry["type"] == "categorical":
+                factors.append(Categorical(entry["name"], tuple(entry["choices"])))
+            else:
+                factors.append(
+                    Range(
+                        entry["name"],
+                        entry["low"],
+                        entry["high"],
+                        scale=entry["scale"],
+                        integer=entry["type"] == "integer",
+                    )
+                )
+        kind = provenance["kind"]
+        return make_design(
+            kind,
+            factors,
+            samples=provenance.get("samples"),
+            levels=provenance.get("num_levels", provenance.get("levels")),
+            fixed=provenance.get("fixed") or {},
+            seed=provenance["seed"],
+            second_order=bool(provenance.get("calc_second_order", False)),
+        )
+    except (KeyError, TypeError) as error:
+        raise InvalidRequest("design", f"is not a sweeplib.designs design ({error!r})") from None

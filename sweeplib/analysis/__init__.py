@@ -76,6 +76,7 @@ from sweeplib.analysis._report import (
     run_report,
     wait_time_summary,
 )
+from sweeplib.analysis._sensitivity import SENSITIVITY_COLUMNS, sensitivity_indices
 from sweeplib.analysis._stats import (
     AdjustMethod,
     IntervalMethod,
@@ -105,6 +106,7 @@ __all__ = [
     "REQUEST_PRICE",
     "S3_PUT_PRICE_PER_THOUSAND",
     "S3_WRITE_SECONDS_PER_POINT",
+    "SENSITIVITY_COLUMNS",
     "SQS_PRICE_PER_MILLION",
     "AdjustMethod",
     "Backend",
@@ -143,6 +145,7 @@ __all__ = [
     "point_frame",
     "run_locally",
     "run_report",
+    "sensitivity_indices",
     "status_table",
     "submit_and_watch",
     "swept_dimensions",
