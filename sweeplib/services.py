@@ -12,7 +12,10 @@ Submitting a request at time ``now`` (:func:`submit`):
 2. **claim** the run id with its submission record (:mod:`sweeplib.submissions`): the
    run date is fixed there once; a repeated submission of the same request reuses it,
    a different request under the same run id is a :class:`~sweeplib.errors.RunConflict`;
-3. write the ``run_context`` record (first acceptance only);
+3. make sure the ``run_context`` record exists — on every acceptance, not only the
+   first: an acceptance stopped between the claim and this write (a store error, a
+   timeout, a crash, Ctrl-C) is completed by the next submission of the same request,
+   or by :func:`rerun`;
 4. dispatch the shard messages not yet dispatched and record them in the run's
    dispatch ledger — so re-submitting never hands a shard over twice, and a
    submission that could dispatch only part of its shards is completed by submitting
@@ -47,6 +50,7 @@ from sweeplib.status import RunStatus, run_status
 from sweeplib.storage import keys
 from sweeplib.storage.store import ObjectStore
 from sweeplib.submissions import (
+    RECORD_LIMITS,
     Submission,
     claim_run,
     load_submission,
@@ -61,6 +65,7 @@ __all__ = [
     "Acceptance",
     "LocalRun",
     "Rerun",
+    "ensure_run_context",
     "messages_for",
     "rerun",
     "run_local",
@@ -77,6 +82,26 @@ def utc_now() -> dt.datetime:
 
 
 # -- submit ----------------------------------------------------------------------------
+
+
+def ensure_run_context(
+    store: ObjectStore, submission: Submission, plan: ShardPlan, *, prefix: str
+) -> bool:
+    """Write the run's ``run_context`` record unless it exists; True when written now.
+
+    The record is a pure function of the submission record (its request, plan and
+    source), so writing it again after an interrupted acceptance gives the same bytes.
+    """
+    address = keys.RunAddress.of(submission.run_date, submission.run_id, prefix=prefix)
+    key = address.run_context_key()
+    if store.exists(key):
+        return False
+    from sweeplib.storage.parquet import encode_rows  # pyarrow: only when accepting
+    from sweeplib.storage.schemas import RUN_CONTEXT_SCHEMA
+
+    record = run_context_record(submission.request, plan, submission.request_source)
+    store.put(key, encode_rows([record.as_row()], RUN_CONTEXT_SCHEMA))
+    return True
 
 
 @dataclass(frozen=True)
@@ -160,13 +185,7 @@ def submit(
     submission, first = claim_run(
         store, request, now=now, request_source=request_source, limits=limits, prefix=prefix
     )
-    if first:
-        from sweeplib.storage.parquet import encode_rows  # pyarrow: only when accepting
-        from sweeplib.storage.schemas import RUN_CONTEXT_SCHEMA
-
-        record = run_context_record(request, plan, request_source)
-        address = keys.RunAddress.of(submission.run_date, request.run_id, prefix=prefix)
-        store.put(address.run_context_key(), encode_rows([record.as_row()], RUN_CONTEXT_SCHEMA))
+    ensure_run_context(store, submission, plan, prefix=prefix)
     already = read_dispatch_ledger(store, request.run_id, prefix=prefix)
     pending = [
         message
@@ -187,9 +206,14 @@ def submit(
 
 
 def messages_for(
-    submission: Submission, shard_ids: Sequence[int], *, limits: Limits = DEFAULT_LIMITS
+    submission: Submission, shard_ids: Sequence[int], *, limits: Limits = RECORD_LIMITS
 ) -> list[ShardMessage]:
-    """The messages of some shards of an accepted run (same run id and run date)."""
+    """The messages of some shards of an accepted run (same run id and run date).
+
+    The run was checked against the deployment's limits when it was accepted; by default
+    its plan is rebuilt under :data:`~sweeplib.submissions.RECORD_LIMITS`, so lowering a
+    limit later does not strand the run.
+    """
     plan = compute_shard_plan(submission.request, limits)
     wanted = set(shard_ids)
     return [
@@ -308,7 +332,8 @@ def rerun(
     """Dispatch again only the failed or missing shards of an accepted run.
 
     Same run id, same run date, same messages as the first time (rebuilt from the run's
-    submission record). A shard listed in ``failure_injection_shards`` fails again, by
+    submission record). The run's ``run_context`` record is written if an interrupted
+    acceptance left none. A shard listed in ``failure_injection_shards`` fails again, by
     design; shards that succeeded are never run again.
 
     Parameters
@@ -322,6 +347,10 @@ def rerun(
         The run id was never accepted.
     """
     submission = load_submission(store, run_id, prefix=prefix)
+    # An acceptance interrupted after its claim may have left no run_context record.
+    ensure_run_context(
+        store, submission, compute_shard_plan(submission.request, RECORD_LIMITS), prefix=prefix
+    )
     found = run_status(store, run_id, prefix=prefix, with_errors=False)
     planned = Rerun(submission, found, DispatchReport())
     if announce is not None:

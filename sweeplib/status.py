@@ -15,7 +15,7 @@ from sweeplib.errors import ObjectNotFound, StorageError
 from sweeplib.planning import compute_shard_plan, contiguous_shards
 from sweeplib.storage import keys
 from sweeplib.storage.store import ObjectStore
-from sweeplib.submissions import load_submission
+from sweeplib.submissions import RECORD_LIMITS, load_submission
 
 __all__ = ["RunStatus", "ShardFailure", "find_run_dates", "run_status"]
 
@@ -105,7 +105,7 @@ def run_status(
     except ObjectNotFound:
         submission = None
     if submission is not None:
-        plan = compute_shard_plan(submission.request)
+        plan = compute_shard_plan(submission.request, RECORD_LIMITS)
         planned_ranges = {s.shard_id: s.size for s in plan.shards}
         total_points = plan.total_points
         run_dates: tuple[str, ...] = (submission.run_date,)

@@ -31,12 +31,22 @@ from sweeplib.storage import keys
 from sweeplib.storage.store import ObjectStore
 
 __all__ = [
+    "RECORD_LIMITS",
     "Submission",
     "claim_run",
     "load_submission",
     "read_dispatch_ledger",
     "write_dispatch_ledger",
 ]
+
+
+#: The limits a stored submission record is read and re-planned under: none worth the
+#: name. The record was checked against the deployment's limits when it was accepted;
+#: reading it back (status, rerun, the worker's check of a message) must not refuse it
+#: because the caps of *this* reader are lower or differ (MAX_POINTS, MAX_SHARDS).
+RECORD_LIMITS = Limits(
+    max_points=2**62, max_values_per_dimension=2**62, max_shards=2**62, max_message_bytes=None
+)
 
 
 @dataclass(frozen=True)
@@ -67,7 +77,7 @@ class Submission:
         )
 
     @classmethod
-    def from_json(cls, text: str | bytes, *, limits: Limits = DEFAULT_LIMITS) -> Submission:
+    def from_json(cls, text: str | bytes, *, limits: Limits = RECORD_LIMITS) -> Submission:
         """Read a record written by :meth:`to_json` (the request is parsed again).
 
         Raises
@@ -100,9 +110,9 @@ def load_submission(
     run_id: str,
     *,
     prefix: str = keys.DEFAULT_PREFIX,
-    limits: Limits = DEFAULT_LIMITS,
+    limits: Limits = RECORD_LIMITS,
 ) -> Submission:
-    """Read a run's submission record.
+    """Read a run's submission record (by default under :data:`RECORD_LIMITS`).
 
     Raises
     ------
@@ -152,7 +162,7 @@ def claim_run(
         store.put(key, claim.to_json().encode(), if_absent=True)
         return claim, True
     except PreconditionFailed:
-        existing = _read_submission(store, key, limits)
+        existing = _read_submission(store, key, RECORD_LIMITS)
     if existing.request_fingerprint != claim.request_fingerprint:
         raise RunConflict(
             request.run_id,

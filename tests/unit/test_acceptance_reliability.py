@@ -1,0 +1,110 @@
+"""Acceptance that cannot half-happen, and stored runs read regardless of today's limits.
+
+Issue 15, items 1 and 3: an acceptance interrupted after the run-id claim is completed
+by the next acceptance (replay or rerun), and a run accepted under a deployment's
+limits stays readable (status, rerun) whatever the reader's limits are.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sweeplib import services
+from sweeplib.contracts import Limits, parse_sweep_request
+from sweeplib.dispatch import DispatchRecord, DispatchReport
+from sweeplib.errors import StorageError
+from sweeplib.storage import MemoryObjectStore, keys
+from sweeplib.submissions import claim_run
+from tests.factories import NOW, RUN_DATE, request_body
+
+CONTEXT_KEY = keys.RunAddress.of(RUN_DATE, "ctx-run").run_context_key()
+
+
+class Queue:
+    def __init__(self):
+        self.sent = []
+
+    def dispatch(self, messages):
+        self.sent.extend(m.shard_id for m in messages)
+        return DispatchReport(tuple(DispatchRecord(m.shard_id, 200) for m in messages))
+
+
+class FailingOnce(MemoryObjectStore):
+    """A store whose first write of one key fails (an S3 error or timeout on that PUT)."""
+
+    def __init__(self, key):
+        super().__init__()
+        self.key, self.failed = key, False
+
+    def put(self, key, body, *, if_absent=False):
+        if key == self.key and not self.failed:
+            self.failed = True
+            raise StorageError(key, "InternalError: We encountered an internal error")
+        super().put(key, body, if_absent=if_absent)
+
+
+def test_a_replay_writes_the_run_context_a_failed_first_acceptance_did_not():
+    store, queue = FailingOnce(CONTEXT_KEY), Queue()
+    request = parse_sweep_request(request_body("ctx-run"))
+    with pytest.raises(StorageError):
+        services.submit(request, store=store, dispatcher=queue, now=NOW, request_source="api")
+    assert not store.exists(CONTEXT_KEY) and queue.sent == []
+
+    again = services.submit(request, store=store, dispatcher=queue, now=NOW, request_source="api")
+    assert not again.first_acceptance  # the claim stood: this is a replay
+    assert store.exists(CONTEXT_KEY)
+    assert sorted(queue.sent) == [0, 1, 2]
+
+
+def test_the_run_context_of_a_replay_is_the_first_acceptances_bytes():
+    request = parse_sweep_request(request_body("ctx-run"))
+    whole = MemoryObjectStore()
+    services.submit(request, store=whole, dispatcher=Queue(), now=NOW, request_source="local")
+    broken = FailingOnce(CONTEXT_KEY)
+    with pytest.raises(StorageError):
+        services.submit(request, store=broken, dispatcher=Queue(), now=NOW, request_source="local")
+    # the retry comes through another shell: the record keeps the first source
+    services.submit(request, store=broken, dispatcher=Queue(), now=NOW, request_source="api")
+    assert broken.get(CONTEXT_KEY) == whole.get(CONTEXT_KEY)
+
+
+def test_rerun_writes_the_run_context_of_a_run_claimed_by_a_crashed_acceptance():
+    store = MemoryObjectStore()
+    request = parse_sweep_request(request_body("ctx-run"))
+    claim_run(store, request, now=NOW, request_source="api")  # then the process died
+    queue = Queue()
+    rerun = services.rerun(store, "ctx-run", queue)
+    assert store.exists(CONTEXT_KEY)
+    assert rerun.shard_ids == (0, 1, 2) and sorted(queue.sent) == [0, 1, 2]
+
+
+def test_an_existing_run_context_is_not_rewritten():
+    store = MemoryObjectStore()
+    request = parse_sweep_request(request_body("ctx-run"))
+    services.submit(request, store=store, dispatcher=Queue(), now=NOW, request_source="api")
+    writes = []
+    real_put = store.put
+    store.put = lambda key, body, **kw: writes.append(key) or real_put(key, body, **kw)
+    services.submit(request, store=store, dispatcher=Queue(), now=NOW, request_source="api")
+    services.rerun(store, "ctx-run", Queue())
+    assert CONTEXT_KEY not in writes
+
+
+# -- item 3: a run accepted under higher limits ---------------------------------------
+
+BIG = {"num_riders": list(range(1, 501)), "num_drivers": list(range(1, 501))}  # 250,000
+
+
+def test_status_and_rerun_read_a_run_accepted_above_the_default_limits():
+    raised = Limits(max_points=300_000, max_shards=2_000)
+    request = parse_sweep_request(request_body("big-run", dimensions=BIG, shard_count=1_500), raised)
+    store, queue = MemoryObjectStore(), Queue()
+    services.submit(
+        request, store=store, dispatcher=queue, now=NOW, request_source="api", limits=raised
+    )
+    found = services.status(store, "big-run", with_errors=False)
+    assert found.total_points == 250_000 and found.planned == 1_500
+    assert len(found.missing) == 1_500
+    queue.sent.clear()
+    rerun = services.rerun(store, "big-run", queue)
+    assert len(rerun.shard_ids) == 1_500 and len(queue.sent) == 1_500
