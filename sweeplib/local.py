@@ -1,9 +1,12 @@
 """Run shards on this machine: a process pool calling the Lambda's own worker.
 
 :class:`LocalDispatcher` implements the ``Dispatcher`` port by *executing* the
-shards: each pool process calls :func:`sweeplib.worker.execute_shard_body` on the
-message's JSON against a :class:`~sweeplib.storage.LocalObjectStore`, exactly as the
-Lambda does against S3. A progress bar counts points and shards.
+shards: each pool process decodes the message's JSON and calls
+:func:`sweeplib.worker.execute_shard` against a :class:`~sweeplib.storage.LocalObjectStore`,
+as the Lambda does against S3. The messages come from this process's own planner, not
+from a queue, so they are not checked against the run's submission record (the Lambda's
+:func:`~sweeplib.worker.execute_shard_body` does that). A progress bar counts points and
+shards.
 
 Ctrl-C: pool processes ignore SIGINT; the parent terminates them. Shards that
 finished keep their outcome records; interrupted shards have none (stores write
@@ -136,12 +139,13 @@ def _report_point(shard_id: int, point_index: int) -> None:
 
 
 def _run_shard(body: str) -> ShardOutcome:
-    from sweeplib.worker import execute_shard_body  # imported in the pool process
+    from sweeplib.worker import execute_shard  # imported in the pool process
 
     assert _STORE is not None
     now = dt.datetime.now(dt.UTC)
+    message = ShardMessage.from_json(body)  # the parent's own message
     try:
-        result = execute_shard_body(body, _STORE, now, prefix=_PREFIX, on_point=_report_point)
+        result = execute_shard(message, _STORE, now, prefix=_PREFIX, on_point=_report_point)
     except ShardFailed as failure:
         return ShardOutcome(failure.shard_id, "failure", 0, failure.error_code, failure.cause)
     return ShardOutcome(

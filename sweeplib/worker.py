@@ -12,6 +12,14 @@ Exactly-once outcomes from at-least-once delivery:
   :class:`~sweeplib.errors.ShardFailed` is raised. A failure record never replaces a
   success record (different keys) and status logic treats success as final.
 
+Only submitted shards run: :func:`execute_shard_body` (the queue's entry point, the
+Lambda's SQS path) checks that a message **equals the message the
+planner makes for that shard of the run's submission record** (read once per run and
+container) and refuses anything else — an unknown run id, a shard outside the plan, a
+changed range, seed, fingerprint, date or value — with
+:class:`~sweeplib.errors.MessageRefused`, writing nothing (the queue retries it, then
+moves it to its dead-letter queue).
+
 Data objects of a shard that failed or was interrupted part-way may exist for the
 points it finished; they are complete objects (stores write atomically), carry no
 success record, and are overwritten identically when the shard is re-run. Analysis
@@ -21,11 +29,13 @@ counts a shard's points only when its success record exists.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
+import threading
 import time
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
+from typing import NoReturn
 
 from sweeplib.contracts import (
     STATUS_FAILURE,
@@ -34,19 +44,17 @@ from sweeplib.contracts import (
     ShardMessage,
     ShardOutcomeRecord,
     format_event_time,
-    format_run_date,
-    validate_run_id,
 )
 from sweeplib.errors import (
-    InvalidRequest,
-    InvalidShardMessage,
+    MessageRefused,
+    ObjectNotFound,
     PreconditionFailed,
     SchemaMismatch,
     ShardFailed,
     StorageError,
 )
 from sweeplib.experiments import PointRun, simulate_point
-from sweeplib.planning import shard_points
+from sweeplib.planning import ShardPlan, compute_shard_plan, shard_message, shard_points
 from sweeplib.storage import keys
 from sweeplib.storage.keys import RunAddress
 from sweeplib.storage.parquet import encode_rows, encode_table, table_from_columns
@@ -58,6 +66,7 @@ from sweeplib.storage.schemas import (
     TRIP_DATA_SCHEMA,
 )
 from sweeplib.storage.store import ObjectStore
+from sweeplib.submissions import RECORD_LIMITS, Submission, load_submission
 
 __all__ = [
     "ERROR_CODES",
@@ -65,6 +74,7 @@ __all__ = [
     "ShardResult",
     "execute_shard",
     "execute_shard_body",
+    "verify_message",
 ]
 
 log = logging.getLogger(__name__)
@@ -72,7 +82,6 @@ log = logging.getLogger(__name__)
 #: The ``error_code`` values a failure record can carry.
 ERROR_CODES: dict[str, str] = {
     "injected_failure": "the shard is listed in the request's failure_injection_shards",
-    "invalid_message": "the shard message is malformed or inconsistent",
     "simulation_error": "the simulation kernel raised an error",
     "schema_mismatch": "the kernel's outputs do not fit a dataset's schema (a bug)",
     "storage_error": "an object could not be written to the store",
@@ -333,54 +342,104 @@ def execute_shard_body(
     prefix: str = keys.DEFAULT_PREFIX,
     on_point: PointCallback | None = None,
 ) -> ShardResult:
-    """Decode a queue message body and execute it.
+    """Decode a queue message body, check it against its run's submission record, run it.
 
-    A malformed body whose ``run_id``, ``run_date`` and ``shard_id`` can still be read
-    gets a failure record (``invalid_message``) before :class:`ShardFailed` is raised;
-    one that cannot even be attributed to a shard raises
-    :class:`~sweeplib.errors.InvalidShardMessage` and writes nothing.
+    Raises
+    ------
+    InvalidShardMessage
+        The body is not a shard message; nothing is written.
+    MessageRefused
+        The message is not the one the planner made for that shard of a submitted run
+        (:func:`verify_message`); nothing is written.
+    StorageError
+        The run's submission record could not be read (a retry may succeed).
+    ShardFailed
+        The shard ran and failed; its failure record is written.
     """
-    try:
-        message = ShardMessage.from_json(body)
-    except InvalidShardMessage as error:
-        salvaged = _salvage_identity(body)
-        if salvaged is None:
-            raise
-        run_id, run_date, shard_id, start, end = salvaged
-        _write_failure_record(
-            store,
-            RunAddress.of(run_date, run_id, prefix=prefix),
-            shard_id=shard_id,
-            start_index=start,
-            end_index_exclusive=end,
-            now=now,
-            error_code="invalid_message",
-            error_message=str(error),
-        )
-        raise ShardFailed(run_id, shard_id, "invalid_message", str(error)) from error
+    message = ShardMessage.from_json(body)
+    verify_message(message, store, prefix=prefix)
     return execute_shard(message, store, now, prefix=prefix, on_point=on_point)
 
 
-def _salvage_identity(body: str | bytes) -> tuple[str, str, int, int, int] | None:
-    """The (run_id, run_date, shard_id, start, end) of a malformed message, if readable."""
-    try:
-        document = json.loads(body)
-    except (ValueError, TypeError):
-        return None
-    if not isinstance(document, dict):
-        return None
-    try:
-        run_id = validate_run_id(document.get("run_id"))
-        run_date = format_run_date(document.get("run_date"))  # type: ignore[arg-type]
-    except InvalidRequest:
-        return None
-    shard_id = document.get("shard_id")
-    if isinstance(shard_id, bool) or not isinstance(shard_id, int) or shard_id < 0:
-        return None
+@dataclass(frozen=True)
+class _AcceptedRun:
+    submission: Submission
+    plan: ShardPlan
 
-    def index(name: str) -> int:
-        value = document.get(name)
-        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
-        return value if ok else 0  # type: ignore[return-value]
 
-    return run_id, run_date, shard_id, index("start_index"), index("end_index_exclusive")
+# The accepted runs seen by this process (a Lambda container, a pool process), per store:
+# a submission record never changes once written, so it is read once per run.
+_ACCEPTED: MutableMapping[ObjectStore, dict[tuple[str, str], _AcceptedRun]] = (
+    weakref.WeakKeyDictionary()
+)
+_ACCEPTED_LOCK = threading.Lock()
+
+
+def _accepted_run(store: ObjectStore, run_id: str, prefix: str) -> _AcceptedRun | None:
+    with _ACCEPTED_LOCK:
+        found = _ACCEPTED.get(store, {}).get((prefix, run_id))
+    if found is not None:
+        return found
+    try:
+        submission = load_submission(store, run_id, prefix=prefix)
+    except ObjectNotFound:
+        return None  # not cached: a run is never dispatched before it is claimed
+    run = _AcceptedRun(submission, compute_shard_plan(submission.request, RECORD_LIMITS))
+    with _ACCEPTED_LOCK:
+        _ACCEPTED.setdefault(store, {})[(prefix, run_id)] = run
+    return run
+
+
+def verify_message(
+    message: ShardMessage, store: ObjectStore, *, prefix: str = keys.DEFAULT_PREFIX
+) -> None:
+    """Refuse a message that is not exactly the planner's message for its shard.
+
+    The expected message is rebuilt from the run's submission record with the planner
+    (:func:`sweeplib.planning.shard_message`), so whatever a message carries — today's
+    fields or later ones — is covered without checking fields one by one.
+
+    Raises
+    ------
+    MessageRefused
+        Naming the first differing field; a ``message_refused`` warning is logged.
+    StorageError
+        The submission record could not be read.
+    """
+    run = _accepted_run(store, message.run_id, prefix)
+    if run is None:
+        _refuse(message, "run_id", "no run with this id was submitted")
+    if not 0 <= message.shard_id < run.plan.shard_count:
+        _refuse(message, "shard_id", f"is not a shard of the run's {run.plan.shard_count}")
+    expected = shard_message(
+        run.submission.request, run.plan, message.shard_id, run.submission.run_date
+    ).to_json_dict()
+    got = message.to_json_dict()
+    differing = sorted(
+        name for name in expected.keys() | got.keys() if expected.get(name) != got.get(name)
+    )
+    if differing:
+        _refuse(
+            message,
+            differing[0],
+            f"differs from the submitted run's message for shard {message.shard_id} "
+            f"(fields {', '.join(differing)})",
+        )
+
+
+def _refuse(message: ShardMessage, field: str, reason: str) -> NoReturn:
+    log.warning(
+        "shard message refused: run %s shard %s: %s %s",
+        message.run_id,
+        message.shard_id,
+        field,
+        reason,
+        extra={
+            "run_id": message.run_id,
+            "shard_id": message.shard_id,
+            "field": field,
+            "event": "message_refused",
+            "security": True,
+        },
+    )
+    raise MessageRefused(message.run_id, message.shard_id, field, reason)

@@ -273,3 +273,13 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "extra_queue_sender_arns" {
+  description = "IAM role ARNs besides the function's that may send to the shard queue (e.g. an operator role that redrives the DLQ). Every other principal is denied sqs:SendMessage."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for arn in var.extra_queue_sender_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", arn))])
+    error_message = "extra_queue_sender_arns must hold IAM role ARNs (arn:aws:iam::<account>:role/…)."
+  }
+}

@@ -15,12 +15,14 @@ from sweeplib.errors import (
     ShardFailed,
     StorageError,
 )
+from sweeplib.contracts import parse_sweep_request
 from sweeplib.experiments import resolve_point
 from sweeplib.planning import point_seed, point_values
 from sweeplib.sim import ScenarioError, simulate
 from sweeplib.status import run_status
 from sweeplib.storage import LocalObjectStore, MemoryObjectStore, decode_table, keys
 from sweeplib.storage.schemas import DATASET_SPECS
+from sweeplib.submissions import claim_run
 from sweeplib.worker import ERROR_CODES, execute_shard, execute_shard_body
 from tests.factories import NOW, RUN_DATE, messages_of, request_body, submit_inline
 
@@ -218,7 +220,6 @@ def test_a_crash_between_points_leaves_complete_objects_and_no_commit(tmp_path: 
 def test_error_codes_are_documented():
     assert set(ERROR_CODES) == {
         "injected_failure",
-        "invalid_message",
         "simulation_error",
         "schema_mismatch",
         "storage_error",
@@ -229,25 +230,26 @@ def test_error_codes_are_documented():
         assert f"`{code}`" in docs
 
 
-def test_a_malformed_but_attributable_message_gets_a_failure_record(tmp_path: Path):
-    store = LocalObjectStore(tmp_path)
-    document = json.loads(messages()[0].to_json())
-    document["end_index_exclusive"] = 99  # beyond total_points
-    with pytest.raises(ShardFailed) as caught:
-        execute_shard_body(json.dumps(document), store, NOW)
-    assert caught.value.error_code == "invalid_message"
-    row = decode_table(
-        store.get(keys.RunAddress.of(RUN_DATE, "fn-run").shard_outcome_key("failure", 0))
-    ).to_pylist()[0]
-    assert row["error_code"] == "invalid_message" and "end_index_exclusive" in row["error_message"]
-
-
 @pytest.mark.parametrize("body", ["not json", "[]", '{"run_id": "../x", "shard_id": 1}', ""])
-def test_an_unattributable_message_writes_nothing(tmp_path: Path, body):
+def test_an_undecodable_message_writes_nothing(tmp_path: Path, body):
     store = LocalObjectStore(tmp_path)
     with pytest.raises(InvalidShardMessage):
         execute_shard_body(body, store, NOW)
     assert list(store.list("")) == []
+
+
+def test_a_malformed_message_naming_a_submitted_shard_writes_nothing(tmp_path: Path):
+    # It cannot be the planner's message: it is refused like a forged one, so a queue
+    # message never writes a record under a run it does not belong to.
+    store = LocalObjectStore(tmp_path)
+    claim_run(store, parse_sweep_request(request_body()), now=NOW, request_source="local")
+    before = sorted(store.list(""))
+    document = json.loads(messages()[0].to_json())
+    document["end_index_exclusive"] = 99  # beyond total_points
+    with pytest.raises(InvalidShardMessage) as caught:
+        execute_shard_body(json.dumps(document), store, NOW)
+    assert caught.value.field == "end_index_exclusive"
+    assert sorted(store.list("")) == before
 
 
 @pytest.mark.parametrize(

@@ -312,6 +312,18 @@ def test_a_message_with_missing_fields_fails_alone(world):
     }
 
 
+def test_a_forged_message_fails_alone_and_writes_nothing(world):
+    store, _, services = world
+    bodies = accepted(world)
+    forged = json.loads(bodies[0])
+    forged["run_id"] = "never-submitted"
+    event = sqs_event([json.dumps(forged), bodies[1]], ids=["forged", "ok"])
+    assert handle(event, deployment=services) == {
+        "batchItemFailures": [{"itemIdentifier": "forged"}]
+    }
+    assert not [k for k in store.list("") if "never-submitted" in k]
+
+
 def test_a_record_without_a_body_fails_alone(world):
     _, _, services = world
     bodies = accepted(world)

@@ -448,3 +448,17 @@ def test_the_athena_workgroup_enforces_its_result_location():
     assert ref(configuration["bytes_scanned_cutoff_per_query"]) == (
         "var.athena_bytes_scanned_cutoff"
     )
+
+
+def test_only_the_function_role_may_send_to_the_shard_queue():
+    # Issue 15: a forged message must not even reach the queue from another principal.
+    policy = resource("aws_sqs_queue_policy", "shards")
+    assert ref(policy["policy"]) == "data.aws_iam_policy_document.shards_queue.json"
+    document = STACK["data"]["aws_iam_policy_document"]["shards_queue"]
+    (deny,) = [s for s in document["statement"] if s.get("sid") == "DenySendExceptTheFunction"]
+    assert deny["effect"] == "Deny" and deny["actions"] == ["sqs:SendMessage"]
+    assert deny["resources"] == ["${aws_sqs_queue.shards.arn}"]
+    (condition,) = deny["condition"]
+    assert condition["test"] == "ArnNotEquals" and condition["variable"] == "aws:PrincipalArn"
+    assert "aws_iam_role.sweep.arn" in str(condition["values"])
+    assert "queue_tls_only" in str(document["source_policy_documents"])
