@@ -12,8 +12,10 @@
 Each route is one call of the service layer (:func:`sweeplib.services.submit`,
 :func:`sweeplib.services.status`); errors become answers through the API's one codec,
 :mod:`sweeplib.wire`: 400 invalid request (nothing written, nothing enqueued), 404
-unknown run or route, 405 wrong method, 409 run id taken by another request, 500
-misconfiguration, 502 storage failure, 503 dispatch incomplete or disabled.
+unknown run or route (only the exact routes match), 405 wrong method, 409 run id taken by
+another request, 415 a body that is not JSON, 500 misconfiguration or an unexpected error,
+502 storage failure, 503 dispatch incomplete or disabled. Answers carry stable codes and
+plain messages; object keys, AWS error text and tracebacks go to the logs only.
 """
 
 from __future__ import annotations
@@ -108,15 +110,24 @@ def handle(
     """Dispatch on the event's shape; ``deployment`` overrides the environment (tests)."""
     factory = deployment or _deployment
     shape = event_shape(event)
-    if shape == "sqs":
-        return _handle_sqs(event, context, factory)
-    if shape in ("api_v1", "api_v2"):
-        return _handle_api(event, shape, factory)
+    try:
+        if shape == "sqs":
+            return _handle_sqs(event, context, factory)
+        if shape in ("api_v1", "api_v2"):
+            return _handle_api(event, shape, factory)
+    except Exception:  # a bug: answered with a designed document, the details logged
+        logger.exception("unexpected error", extra={"event_name": "internal_error", "shape": shape})
+        if shape == "sqs":
+            return {"batchItemFailures": [{"itemIdentifier": i} for i in _message_ids(event)]}
+        return _answer(problem(500, "internal_error", _INTERNAL))
     logger.error("unsupported event", extra={"event_name": "unsupported_event", "shape": shape})
     return {
         "error": "unsupported_event",
         "message": "expected an API Gateway request (payload v1 or v2) or an SQS batch",
     }
+
+
+_INTERNAL = "internal error; the details are in the function's logs"
 
 
 def event_shape(event: Any) -> str:
@@ -128,7 +139,7 @@ def event_shape(event: Any) -> str:
         sources = {r.get("eventSource") for r in records if isinstance(r, Mapping)}
         return "sqs" if sources == {"aws:sqs"} else "unknown"
     if event.get("version") == "2.0" and isinstance(event.get("requestContext"), Mapping):
-        return "api_v2" if "http" in event["requestContext"] else "unknown"
+        return "api_v2" if isinstance(event["requestContext"].get("http"), Mapping) else "unknown"
     if "httpMethod" in event and isinstance(event.get("requestContext"), Mapping):
         return "api_v1"
     return "unknown"
@@ -152,24 +163,56 @@ def _answer(error: ErrorResponse) -> dict[str, Any]:
     return _response(error.status, error.body)
 
 
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def _route(event: Mapping[str, Any], shape: str) -> tuple[str, str, str | None]:
-    """(method, route, run_id) with route ``"/sweep-run"``, ``"/sweep-run/{run_id}"`` or ``""``."""
+    """(method, route, run_id) with route ``"/sweep-run"``, ``"/sweep-run/{run_id}"`` or ``""``.
+
+    Only the exact paths match (``/anything/sweep-run`` is no route); an HTTP API stage
+    other than ``$default`` is the one prefix allowed in ``rawPath``.
+    """
+    context = event["requestContext"]
     if shape == "api_v2":
-        method = str(event["requestContext"]["http"].get("method", "")).upper()
-        path = str(event.get("rawPath") or event["requestContext"]["http"].get("path", ""))
+        http = context["http"]
+        method = _text(http.get("method"))
+        path = _text(event.get("rawPath")) or _text(http.get("path"))
+        stage = _text(context.get("stage"))
+        if stage and stage != "$default" and path.startswith(f"/{stage}/"):
+            path = path[len(stage) + 1 :]
     else:
-        method = str(event.get("httpMethod", "")).upper()
-        path = str(event.get("path") or "")
-    params = event.get("pathParameters") or {}
-    run_id = params.get("run_id") if isinstance(params, Mapping) else None
-    parts = [p for p in path.split("/") if p]
-    if "sweep-run" in parts:
-        tail = parts[parts.index("sweep-run") + 1 :]
-        if not tail:
-            return method, ROUTE, None
-        if len(tail) == 1:
-            return method, STATUS_ROUTE, run_id if run_id is not None else tail[0]
+        method = _text(event.get("httpMethod"))
+        path = _text(event.get("path"))
+    method = method.upper()
+    if path == ROUTE:
+        return method, ROUTE, None
+    tail = path.removeprefix(ROUTE + "/") if path.startswith(ROUTE + "/") else ""
+    if tail and "/" not in tail:
+        params = event.get("pathParameters")
+        named = params.get("run_id") if isinstance(params, Mapping) else None
+        return method, STATUS_ROUTE, named if isinstance(named, str) and named else tail
     return method, "", None
+
+
+_JSON_TYPES = ("application/json",)
+
+
+def _content_type(event: Mapping[str, Any]) -> str | None:
+    """The request's media type (lower case, without parameters), if it names one."""
+    headers = event.get("headers")
+    if not isinstance(headers, Mapping):
+        return None
+    for name, value in headers.items():
+        if isinstance(name, str) and name.lower() == "content-type" and isinstance(value, str):
+            return value.split(";", 1)[0].strip().lower()
+    return None
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type in _JSON_TYPES or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
 
 
 def _body(event: Mapping[str, Any], limit: int) -> bytes:
@@ -178,13 +221,21 @@ def _body(event: Mapping[str, Any], limit: int) -> bytes:
         raise InvalidRequest("body", "is empty; expected a JSON sweep request")
     if not isinstance(raw, str):
         raise InvalidRequest("body", "must be a string")
-    if event.get("isBase64Encoded"):
+    encoded = event.get("isBase64Encoded", False)
+    if encoded is None:
+        encoded = False
+    if not isinstance(encoded, bool):
+        raise InvalidRequest("isBase64Encoded", "must be true or false")
+    if encoded:
         try:
             data = base64.b64decode(raw, validate=True)
         except ValueError:
             raise InvalidRequest("body", "is marked base64 but is not valid base64") from None
     else:
-        data = raw.encode()
+        try:
+            data = raw.encode()
+        except UnicodeEncodeError:
+            raise InvalidRequest("body", "is not valid Unicode text (a lone surrogate)") from None
     if len(data) > limit:
         raise InvalidRequest("body", f"is {len(data):,} bytes; the limit is {limit:,}")
     return data
@@ -203,6 +254,15 @@ def _handle_api(
         return _answer(problem(405, "method_not_allowed", "use POST /sweep-run"))
     if route != ROUTE and method != "GET":
         return _answer(problem(405, "method_not_allowed", "use GET /sweep-run/{run_id}"))
+    media_type = _content_type(event) if route == ROUTE else None
+    if media_type is not None and not _is_json(media_type):
+        return _answer(
+            problem(
+                415,
+                "unsupported_media_type",
+                "the request body must be JSON (Content-Type: application/json)",
+            )
+        )
     try:
         deployment = factory()
         if route == ROUTE:
@@ -214,16 +274,32 @@ def _handle_api(
 
 
 def _log_refusal(error: SweepError) -> None:
+    """Log what the answer leaves out: keys, AWS error text, configuration details."""
     if isinstance(error, InvalidRequest):
         logger.info(
             "request rejected", extra={"event_name": "validation_error", "field": error.field}
         )
     elif isinstance(error, ConfigurationError):
         logger.error(
-            "misconfigured", extra={"event_name": "configuration_error", "variable": error.name}
+            "misconfigured",
+            extra={
+                "event_name": "configuration_error",
+                "variable": error.name,
+                "reason": error.reason,
+            },
         )
-    elif isinstance(error, StorageError) and not isinstance(error, ObjectNotFound):
-        logger.error("storage failure", extra={"event_name": "storage_error", "key": error.key})
+    elif isinstance(error, ObjectNotFound):
+        logger.info("not found", extra={"event_name": "not_found", "key": error.key})
+    elif isinstance(error, StorageError):
+        logger.error(
+            "storage failure",
+            extra={"event_name": "storage_error", "key": error.key, "reason": error.reason},
+        )
+    else:
+        logger.error(
+            "request failed",
+            extra={"event_name": "internal_error", "code": error.code, "detail": str(error)},
+        )
 
 
 def _submit(event: Mapping[str, Any], deployment: Deployment, started: float) -> dict[str, Any]:
@@ -277,7 +353,11 @@ def _submit(event: Mapping[str, Any], deployment: Deployment, started: float) ->
 def _status(run_id: str, deployment: Deployment) -> dict[str, Any]:
     from sweeplib import services  # the run id is checked where its keys are built
 
-    found = services.status(deployment.store, run_id, prefix=deployment.config.prefix)
+    try:
+        found = services.status(deployment.store, run_id, prefix=deployment.config.prefix)
+    except ObjectNotFound as error:
+        _log_refusal(error)
+        return _answer(problem(404, "not_found", f"no run {run_id} was accepted", run_id=run_id))
     return _response(200, found.as_dict())
 
 
@@ -299,11 +379,23 @@ def _handle_sqs(
         deployment = factory()
     except SweepError as error:
         logger.error(
-            "misconfigured; failing the whole batch", extra={"event_name": "configuration_error"}
+            "misconfigured; failing the whole batch",
+            extra={"event_name": "configuration_error", "detail": str(error)},
         )
-        ids = [r.get("messageId") for r in event["Records"] if isinstance(r, Mapping)]
-        _ = error
-        return {"batchItemFailures": [{"itemIdentifier": i} for i in ids if i]}
+        return {"batchItemFailures": [{"itemIdentifier": i} for i in _message_ids(event)]}
+    records = [r for r in event["Records"] if _message_id(r) is not None]
+    if len(records) < len(event["Records"]):
+        # SQS always sets messageId; a record without one cannot be named in the answer,
+        # so it is not run (and not retried): logged for whoever built the event.
+        logger.error(
+            "SQS records without a messageId were not run",
+            extra={
+                "event_name": "malformed_record",
+                "count": len(event["Records"]) - len(records),
+            },
+        )
+    if not records:
+        return {"batchItemFailures": []}
 
     def run_record(record: SQSRecord) -> None:
         started = time.perf_counter()
@@ -325,6 +417,22 @@ def _handle_sqs(
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     response = process_partial_response(
-        event=dict(event), record_handler=run_record, processor=processor, context=context
+        event={**event, "Records": records},
+        record_handler=run_record,
+        processor=processor,
+        context=context,
     )
     return dict(response)
+
+
+def _message_id(record: Any) -> str | None:
+    if not isinstance(record, Mapping):
+        return None
+    value = record.get("messageId")
+    return value if isinstance(value, str) and value else None
+
+
+def _message_ids(event: Mapping[str, Any]) -> list[str]:
+    records = event.get("Records")
+    found = (_message_id(r) for r in records) if isinstance(records, list) else iter(())
+    return [i for i in found if i is not None]

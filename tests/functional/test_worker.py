@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from sweeplib import worker
+from sweeplib.contracts import parse_sweep_request
 from sweeplib.errors import (
     InvalidShardMessage,
     SchemaMismatch,
     ShardFailed,
     StorageError,
 )
-from sweeplib.contracts import parse_sweep_request
 from sweeplib.experiments import resolve_point
 from sweeplib.planning import point_seed, point_values
 from sweeplib.sim import ScenarioError, simulate

@@ -97,7 +97,9 @@ BIG = {"num_riders": list(range(1, 501)), "num_drivers": list(range(1, 501))}  #
 
 def test_status_and_rerun_read_a_run_accepted_above_the_default_limits():
     raised = Limits(max_points=300_000, max_shards=2_000)
-    request = parse_sweep_request(request_body("big-run", dimensions=BIG, shard_count=1_500), raised)
+    request = parse_sweep_request(
+        request_body("big-run", dimensions=BIG, shard_count=1_500), raised
+    )
     store, queue = MemoryObjectStore(), Queue()
     services.submit(
         request, store=store, dispatcher=queue, now=NOW, request_source="api", limits=raised

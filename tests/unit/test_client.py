@@ -467,8 +467,23 @@ def test_status_returns_the_apis_document():
 
 
 def test_status_of_an_unknown_run_is_object_not_found():
+    # the handler's 404 names the run, not the object key (issue 15, item 9)
+    body = problem(404, "not_found", "no run r1 was accepted", run_id="r1").body
+    api, _ = client(answer(404, body))
+    with pytest.raises(ObjectNotFound) as info:
+        api.status("r1")
+    assert info.value.key == "run r1"
+
+
+def test_status_of_an_unknown_run_answered_by_an_older_deployment_keeps_its_key():
     key = "serverless-sweeps/outcomes/_runs/run_id=r1/submission.json"
-    api, _ = client(answer(404, error_response(ObjectNotFound(key)).body))
+    old = {
+        "error": "not_found",
+        "code": "not_found",
+        "message": f"{key}: no such object",
+        "key": key,
+    }
+    api, _ = client(answer(404, old))
     with pytest.raises(ObjectNotFound) as info:
         api.status("r1")
     assert info.value.key == key
