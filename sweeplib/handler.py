@@ -400,7 +400,11 @@ def _handle_sqs(
     def run_record(record: SQSRecord) -> None:
         started = time.perf_counter()
         result = execute_shard_body(
-            record.body, deployment.store, deployment.clock(), prefix=deployment.config.prefix
+            record.body,
+            deployment.store,
+            deployment.clock(),
+            prefix=deployment.config.prefix,
+            deadline=shard_deadline(context),
         )
         logger.info(
             "shard finished",
@@ -423,6 +427,24 @@ def _handle_sqs(
         context=context,
     )
     return dict(response)
+
+
+#: Seconds kept before the Lambda's deadline to write a shard's ``timeout`` failure record.
+TIMEOUT_MARGIN_S = 5.0
+
+
+def shard_deadline(context: Any) -> float | None:
+    """The :func:`time.monotonic` time by which a shard must stop: the invocation's
+    remaining time (``context.get_remaining_time_in_millis()``) less
+    :data:`TIMEOUT_MARGIN_S`; ``None`` without a Lambda context."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if not callable(remaining):
+        return None
+    try:
+        milliseconds = float(remaining())
+    except (TypeError, ValueError):
+        return None
+    return time.monotonic() + milliseconds / 1000 - TIMEOUT_MARGIN_S
 
 
 def _message_id(record: Any) -> str | None:

@@ -28,12 +28,14 @@ counts a shard's points only when its success record exists.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import signal
 import threading
 import time
 import weakref
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -82,6 +84,7 @@ log = logging.getLogger(__name__)
 #: The ``error_code`` values a failure record can carry.
 ERROR_CODES: dict[str, str] = {
     "injected_failure": "the shard is listed in the request's failure_injection_shards",
+    "timeout": "the shard did not finish before the function's deadline (Lambda timeout)",
     "simulation_error": "the simulation kernel raised an error",
     "schema_mismatch": "the kernel's outputs do not fit a dataset's schema (a bug)",
     "storage_error": "an object could not be written to the store",
@@ -127,6 +130,7 @@ def execute_shard(
     *,
     prefix: str = keys.DEFAULT_PREFIX,
     on_point: PointCallback | None = None,
+    deadline: float | None = None,
 ) -> ShardResult:
     """Run every point of one shard and commit it.
 
@@ -143,6 +147,11 @@ def execute_shard(
         Base prefix of every key.
     on_point
         Called after each point is written (progress reporting).
+    deadline
+        A :func:`time.monotonic` time by which the shard must have finished or failed
+        (the Lambda's deadline less a margin). Past it, the shard stops — between points,
+        or inside one through ``SIGALRM`` when called on the main thread — and writes a
+        ``timeout`` failure record, so it shows as failed rather than missing.
 
     Returns
     -------
@@ -165,7 +174,9 @@ def execute_shard(
                 extra={"run_id": message.run_id, "shard_id": message.shard_id, "event": "skip"},
             )
             return ShardResult(message.run_id, message.shard_id, "skipped", 0, success_key)
-        return _run_and_commit(message, store, now, address, success_key, on_point, started)
+        return _run_and_commit(
+            message, store, now, address, success_key, on_point, started, deadline
+        )
     except Exception as error:  # every failure gets its record, then is re-raised
         failure = _classify(error)
         _write_failure_record(
@@ -201,24 +212,12 @@ def _run_and_commit(
     success_key: str,
     on_point: PointCallback | None,
     started: float,
+    deadline: float | None = None,
 ) -> ShardResult:
     if message.shard_id in message.failure_injection_shards:
         raise _Failure("injected_failure", INJECTED_FAILURE_MESSAGE)
-    kernel = io = 0.0
-    first_metrics_key: str | None = None
-    for point in shard_points(message):
-        point_started = time.perf_counter()
-        try:
-            run = simulate_point(point)
-        except (ArithmeticError, ValueError, IndexError) as error:
-            raise _Failure("simulation_error", f"point {point.index}: {error!r}") from error
-        written = time.perf_counter()
-        kernel += written - point_started
-        metrics_key = _write_point(store, address, message.shard_id, point.index, run)
-        io += time.perf_counter() - written
-        first_metrics_key = first_metrics_key or metrics_key
-        if on_point is not None:
-            on_point(message.shard_id, point.index)
+    with _deadline_alarm(deadline):
+        kernel, io, first_metrics_key = _run_points(message, store, address, on_point, deadline)
     committed = time.perf_counter()
     record = ShardOutcomeRecord(
         run_id=message.run_id,
@@ -254,6 +253,68 @@ def _run_and_commit(
         io_seconds=io,
         wall_seconds=time.perf_counter() - started,
     )
+
+
+def _run_points(
+    message: ShardMessage,
+    store: ObjectStore,
+    address: RunAddress,
+    on_point: PointCallback | None,
+    deadline: float | None,
+) -> tuple[float, float, str | None]:
+    """Run and write every point; (kernel seconds, I/O seconds, first metrics key)."""
+    kernel = io = 0.0
+    first_metrics_key: str | None = None
+    for done, point in enumerate(shard_points(message)):
+        if deadline is not None and time.monotonic() >= deadline:
+            raise _Failure("timeout", _timeout_message(done, message.size))
+        point_started = time.perf_counter()
+        try:
+            run = simulate_point(point)
+        except (ArithmeticError, ValueError, IndexError) as error:
+            raise _Failure("simulation_error", f"point {point.index}: {error!r}") from error
+        written = time.perf_counter()
+        kernel += written - point_started
+        metrics_key = _write_point(store, address, message.shard_id, point.index, run)
+        io += time.perf_counter() - written
+        first_metrics_key = first_metrics_key or metrics_key
+        if on_point is not None:
+            on_point(message.shard_id, point.index)
+    return kernel, io, first_metrics_key
+
+
+def _timeout_message(done: int, size: int) -> str:
+    return (
+        f"the shard did not finish before the function's deadline ({done} of {size} "
+        "point(s) written); a redelivery runs it again"
+    )
+
+
+@contextlib.contextmanager
+def _deadline_alarm(deadline: float | None) -> Iterator[None]:
+    """Raise a ``timeout`` failure inside a long point when ``deadline`` passes.
+
+    Only on the main thread (signals are delivered there) and where ``setitimer`` exists;
+    elsewhere the deadline is checked between points only.
+    """
+    usable = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+    if deadline is None or not usable:
+        yield
+        return
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise _Failure("timeout", _timeout_message(0, 0))
+
+    def on_alarm(signum: int, frame: object) -> None:
+        raise _Failure("timeout", "the shard did not finish before the function's deadline")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, remaining)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _write_point(
@@ -341,8 +402,10 @@ def execute_shard_body(
     *,
     prefix: str = keys.DEFAULT_PREFIX,
     on_point: PointCallback | None = None,
+    deadline: float | None = None,
 ) -> ShardResult:
-    """Decode a queue message body, check it against its run's submission record, run it.
+    """Decode a queue message body, check it against its run's submission record, run it
+    (``deadline`` as in :func:`execute_shard`).
 
     Raises
     ------
@@ -358,7 +421,7 @@ def execute_shard_body(
     """
     message = ShardMessage.from_json(body)
     verify_message(message, store, prefix=prefix)
-    return execute_shard(message, store, now, prefix=prefix, on_point=on_point)
+    return execute_shard(message, store, now, prefix=prefix, on_point=on_point, deadline=deadline)
 
 
 @dataclass(frozen=True)

@@ -220,6 +220,7 @@ def test_a_crash_between_points_leaves_complete_objects_and_no_commit(tmp_path: 
 def test_error_codes_are_documented():
     assert set(ERROR_CODES) == {
         "injected_failure",
+        "timeout",
         "simulation_error",
         "schema_mismatch",
         "storage_error",
@@ -274,3 +275,47 @@ def test_point_errors_are_classified(tmp_path: Path, monkeypatch, raised, code):
         store.get(keys.RunAddress.of(RUN_DATE, "fn-run").shard_outcome_key("failure", 0))
     ).to_pylist()[0]
     assert row["error_code"] == code and str(raised) in row["error_message"]
+
+
+# -- the deadline (issue 15, item 4) ----------------------------------------------------
+
+
+def failure_row(store, shard_id=0):
+    key = keys.RunAddress.of(RUN_DATE, "fn-run").shard_outcome_key("failure", shard_id)
+    return decode_table(store.get(key)).to_pylist()[0]
+
+
+def test_a_shard_past_its_deadline_writes_a_timeout_failure_record(tmp_path: Path):
+    import time
+
+    store = LocalObjectStore(tmp_path)
+    with pytest.raises(ShardFailed) as caught:
+        execute_shard(messages()[0], store, NOW, deadline=time.monotonic() - 1)
+    assert caught.value.error_code == "timeout"
+    assert failure_row(store)["error_code"] == "timeout"
+    assert [f.shard_id for f in run_status_of(store).failed] == [0]
+
+
+def run_status_of(store):
+    from sweeplib.contracts import parse_sweep_request
+    from sweeplib.submissions import claim_run
+
+    claim_run(store, parse_sweep_request(request_body()), now=NOW, request_source="local")
+    return run_status(store, "fn-run")
+
+
+def test_a_point_running_past_the_deadline_is_stopped_and_recorded(tmp_path: Path, monkeypatch):
+    import time
+
+    def endless(_point):
+        time.sleep(30)  # a point that would hold the function until its timeout
+        raise AssertionError("the deadline did not stop the point")
+
+    monkeypatch.setattr(worker, "simulate_point", endless)
+    store = LocalObjectStore(tmp_path)
+    with pytest.raises(ShardFailed) as caught:
+        execute_shard(messages()[0], store, NOW, deadline=time.monotonic() + 0.3)
+    assert caught.value.error_code == "timeout"
+    row = failure_row(store)
+    assert row["error_code"] == "timeout" and "deadline" in row["error_message"]
+    assert run_status_of(store).failed[0].error_code == "timeout"  # failed, not missing
