@@ -16,10 +16,11 @@ Submitting a request at time ``now`` (:func:`submit`):
    first: an acceptance stopped between the claim and this write (a store error, a
    timeout, a crash, Ctrl-C) is completed by the next submission of the same request,
    or by :func:`rerun`;
-4. dispatch the shard messages not yet dispatched and record them in the run's
-   dispatch ledger — so re-submitting never hands a shard over twice, and a
-   submission that could dispatch only part of its shards is completed by submitting
-   it again.
+4. dispatch the shards no earlier submission claimed, after claiming them in the
+   run's next **dispatch round** (a conditional create, :mod:`sweeplib.submissions`):
+   re-submitting — even concurrently, even after a failed write — never hands a shard
+   over twice, and a submission that could dispatch only part of its shards (the
+   queue refused some) is completed by submitting it again (ADR 0018).
 """
 
 from __future__ import annotations
@@ -39,12 +40,12 @@ from sweeplib.contracts import (
     SweepRequest,
 )
 from sweeplib.dispatch import Dispatcher, DispatchReport
-from sweeplib.errors import InvalidRequest, WaitTimedOut
+from sweeplib.errors import InvalidRequest, StorageError, WaitTimedOut
 from sweeplib.planning import (
     ShardPlan,
     compute_shard_plan,
     run_context_record,
-    shard_messages,
+    shard_message,
 )
 from sweeplib.status import RunStatus, run_status
 from sweeplib.storage import keys
@@ -52,10 +53,11 @@ from sweeplib.storage.store import ObjectStore
 from sweeplib.submissions import (
     RECORD_LIMITS,
     Submission,
+    claim_dispatch_round,
     claim_run,
     load_submission,
-    read_dispatch_ledger,
-    write_dispatch_ledger,
+    read_dispatch_state,
+    record_refused_shards,
 )
 
 if TYPE_CHECKING:
@@ -186,22 +188,51 @@ def submit(
         store, request, now=now, request_source=request_source, limits=limits, prefix=prefix
     )
     ensure_run_context(store, submission, plan, prefix=prefix)
-    already = read_dispatch_ledger(store, request.run_id, prefix=prefix)
-    pending = [
-        message
-        for message in shard_messages(request, plan, submission.run_date)
-        if message.shard_id not in already
-    ]
-    report = dispatcher.dispatch(pending) if pending else DispatchReport()
-    dispatched = already | set(report.dispatched)
-    if report.dispatched:
-        write_dispatch_ledger(store, request.run_id, dispatched, prefix=prefix)
+    report, dispatched = _dispatch_once(store, submission, plan, dispatcher, prefix)
     return Acceptance(
         submission=submission,
         plan=plan,
         first_acceptance=first,
         report=report,
         dispatched=tuple(sorted(dispatched)),
+    )
+
+
+#: Rounds a submission tries to claim before giving up (each lost to a concurrent twin).
+_CLAIM_ATTEMPTS = 8
+
+
+def _dispatch_once(
+    store: ObjectStore,
+    submission: Submission,
+    plan: ShardPlan,
+    dispatcher: Dispatcher,
+    prefix: str,
+) -> tuple[DispatchReport, set[int]]:
+    """Dispatch the shards no round has claimed, at most once each (ADR 0018).
+
+    Claims the next dispatch round for them first; a concurrent submission that won the
+    round has them, so this one re-reads and sends nothing of theirs. Only the pending
+    shards' messages are built (one per shard, by the planner).
+    """
+    run_id, request = submission.run_id, submission.request
+    for _ in range(_CLAIM_ATTEMPTS):
+        state = read_dispatch_state(store, run_id, prefix=prefix)
+        pending = [s.shard_id for s in plan.shards if s.shard_id not in state.claimed]
+        if not pending:
+            return DispatchReport(), set(state.claimed)
+        number = state.rounds + 1
+        if not claim_dispatch_round(store, run_id, number, pending, prefix=prefix):
+            continue  # a concurrent submission claimed this round: read what it took
+        messages = [shard_message(request, plan, i, submission.run_date) for i in pending]
+        report = dispatcher.dispatch(messages)
+        refused = set(pending) - set(report.dispatched)
+        if refused:
+            record_refused_shards(store, run_id, number, refused, prefix=prefix)
+        return report, set(state.claimed) | set(report.dispatched)
+    raise StorageError(
+        keys.dispatch_rounds_prefix(run_id, prefix=prefix),
+        f"lost {_CLAIM_ATTEMPTS} dispatch rounds in a row to concurrent submissions",
     )
 
 
@@ -215,12 +246,8 @@ def messages_for(
     limit later does not strand the run.
     """
     plan = compute_shard_plan(submission.request, limits)
-    wanted = set(shard_ids)
-    return [
-        message
-        for message in shard_messages(submission.request, plan, submission.run_date)
-        if message.shard_id in wanted
-    ]
+    wanted = sorted({int(shard_id) for shard_id in shard_ids})
+    return [shard_message(submission.request, plan, i, submission.run_date) for i in wanted]
 
 
 # -- run on this machine ---------------------------------------------------------------

@@ -4,14 +4,24 @@
   claims a run id: the first acceptance creates it with a conditional write. It holds
   the normalized request, its fingerprints and the **run date**, fixed there once, so
   ``status`` and ``rerun`` can rebuild the plan and the messages of the run.
-* The **dispatch ledger** (``_runs/run_id=…/dispatched.json``) lists the shards handed
-  over so far, so a submission repeated after a partial dispatch sends only the rest.
+* The **dispatch rounds** (``_runs/run_id=…/dispatch/round=NNNNNN.json``) make dispatch
+  at most once per shard, however many identical submissions run at once: before
+  sending anything, a submission claims the next round with a conditional create that
+  lists the shards it will send; of concurrent submissions exactly one wins the round,
+  the others read it and send nothing. Shards the dispatcher then refused are written
+  beside it (``round=NNNNNN.refused.json``) and a later submission claims them again.
+  A claim is written *before* the send, so a failure after a successful send (a lost
+  write, a crash) never leads to a second send; its cost is the opposite case — a claim
+  whose send never happened leaves the shard missing until ``sweep rerun`` (ADR 0018).
+  Runs accepted before the rounds existed have a ledger (``dispatched.json``); it is
+  still read.
 
 Keys come from :mod:`sweeplib.storage.keys`; the clock is passed in.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Iterable
@@ -32,11 +42,14 @@ from sweeplib.storage.store import ObjectStore
 
 __all__ = [
     "RECORD_LIMITS",
+    "DispatchState",
     "Submission",
+    "claim_dispatch_round",
     "claim_run",
     "load_submission",
     "read_dispatch_ledger",
-    "write_dispatch_ledger",
+    "read_dispatch_state",
+    "record_refused_shards",
 ]
 
 
@@ -173,30 +186,103 @@ def claim_run(
     return existing, False
 
 
-def read_dispatch_ledger(
+@dataclass(frozen=True)
+class DispatchState:
+    """What a run's dispatch rounds (and legacy ledger) say."""
+
+    #: Shards handed over, or claimed by a round that is handing them over (or died
+    #: doing so): never dispatched again by a submission, only by ``rerun``.
+    claimed: frozenset[int]
+    #: The highest round number so far (0: nothing was ever dispatched).
+    rounds: int
+
+
+def _shard_ids(body: bytes, key: str, field: str) -> set[int]:
+    try:
+        values = json.loads(body)[field]
+        if not isinstance(values, list):
+            raise TypeError(f"{field} is not a list")
+        return {int(shard) for shard in values}
+    except (ValueError, KeyError, TypeError) as error:
+        raise StorageError(key, f"unreadable dispatch record: {error}") from error
+
+
+def read_dispatch_state(
     store: ObjectStore, run_id: str, *, prefix: str = keys.DEFAULT_PREFIX
-) -> set[int]:
-    """The shard ids recorded as dispatched (none when the run has no ledger yet).
+) -> DispatchState:
+    """Read a run's dispatch rounds: one LIST and one GET per round object.
 
     Raises
     ------
     StorageError
-        The ledger exists but cannot be read.
+        A round or the legacy ledger exists but cannot be read.
     """
-    key = keys.dispatch_ledger_key(run_id, prefix=prefix)
-    try:
-        body = store.get(key)
-    except ObjectNotFound:
-        return set()
-    try:
-        return {int(shard) for shard in json.loads(body)["dispatched_shards"]}
-    except (ValueError, KeyError, TypeError) as error:
-        raise StorageError(key, f"unreadable dispatch ledger: {error}") from error
+    claimed: set[int] = set()
+    legacy = keys.dispatch_ledger_key(run_id, prefix=prefix)
+    with contextlib.suppress(ObjectNotFound):  # runs accepted before the rounds existed
+        claimed |= _shard_ids(store.get(legacy), legacy, "dispatched_shards")
+    claims: dict[int, set[int]] = {}
+    refused: dict[int, set[int]] = {}
+    for key in store.list(keys.dispatch_rounds_prefix(run_id, prefix=prefix)):
+        parsed = keys.parse_dispatch_round_key(key)
+        if parsed is None:
+            continue
+        number, is_refusal = parsed
+        target = refused if is_refusal else claims
+        target[number] = _shard_ids(store.get(key), key, "shards")
+    for number, shards in claims.items():
+        claimed |= shards - refused.get(number, set())
+    return DispatchState(frozenset(claimed), max(claims, default=0))
 
 
-def write_dispatch_ledger(
-    store: ObjectStore, run_id: str, shard_ids: Iterable[int], *, prefix: str = keys.DEFAULT_PREFIX
+def claim_dispatch_round(
+    store: ObjectStore,
+    run_id: str,
+    number: int,
+    shard_ids: Iterable[int],
+    *,
+    prefix: str = keys.DEFAULT_PREFIX,
+) -> bool:
+    """Claim round ``number`` for ``shard_ids`` (conditional create); False if taken.
+
+    Raises
+    ------
+    StorageError
+        The store failed.
+    """
+    # No clock in it: the same submissions write the same bytes.
+    body = canonical_json({"run_id": run_id, "round": number, "shards": sorted(set(shard_ids))})
+    try:
+        store.put(
+            keys.dispatch_round_key(run_id, number, prefix=prefix), body.encode(), if_absent=True
+        )
+    except PreconditionFailed:
+        return False
+    return True
+
+
+def record_refused_shards(
+    store: ObjectStore,
+    run_id: str,
+    number: int,
+    shard_ids: Iterable[int],
+    *,
+    prefix: str = keys.DEFAULT_PREFIX,
 ) -> None:
-    """Record ``shard_ids`` (all of them, not only the new ones) as dispatched."""
-    body = canonical_json({"run_id": run_id, "dispatched_shards": sorted(set(shard_ids))})
-    store.put(keys.dispatch_ledger_key(run_id, prefix=prefix), body.encode())
+    """Record the shards of round ``number`` its dispatcher did not hand over (written once,
+    by the round's holder), so a later submission claims them again."""
+    body = canonical_json({"run_id": run_id, "round": number, "shards": sorted(set(shard_ids))})
+    store.put(keys.dispatch_round_key(run_id, number, refused=True, prefix=prefix), body.encode())
+
+
+def read_dispatch_ledger(
+    store: ObjectStore, run_id: str, *, prefix: str = keys.DEFAULT_PREFIX
+) -> set[int]:
+    """The shard ids claimed for dispatch (:attr:`DispatchState.claimed`).
+
+    Raises
+    ------
+    StorageError
+        A dispatch record exists but cannot be read.
+    """
+    return set(read_dispatch_state(store, run_id, prefix=prefix).claimed)

@@ -7,6 +7,9 @@ limits stays readable (status, rerun) whatever the reader's limits are.
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from sweeplib import services
@@ -14,7 +17,7 @@ from sweeplib.contracts import Limits, parse_sweep_request
 from sweeplib.dispatch import DispatchRecord, DispatchReport
 from sweeplib.errors import StorageError
 from sweeplib.storage import MemoryObjectStore, keys
-from sweeplib.submissions import claim_run
+from sweeplib.submissions import claim_run, read_dispatch_state
 from tests.factories import NOW, RUN_DATE, request_body
 
 CONTEXT_KEY = keys.RunAddress.of(RUN_DATE, "ctx-run").run_context_key()
@@ -110,3 +113,83 @@ def test_status_and_rerun_read_a_run_accepted_above_the_default_limits():
     queue.sent.clear()
     rerun = services.rerun(store, "big-run", queue)
     assert len(rerun.shard_ids) == 1_500 and len(queue.sent) == 1_500
+
+
+# -- item 6: dispatch at most once per shard, whatever the submissions ------------------
+
+
+class SlowQueue:
+    """A thread-safe queue twin that takes a while to answer (widens every race)."""
+
+    def __init__(self, refuse=(), die_after_send=False):
+        self.sent, self.refuse, self.die = [], set(refuse), die_after_send
+        self.lock = threading.Lock()
+
+    def dispatch(self, messages):
+        time.sleep(0.05)
+        records = []
+        for m in messages:
+            if m.shard_id in self.refuse:
+                records.append(DispatchRecord(m.shard_id, 503, "ServiceUnavailable"))
+                continue
+            with self.lock:
+                self.sent.append(m.shard_id)
+            records.append(DispatchRecord(m.shard_id, 200))
+        if self.die:
+            self.die = False
+            raise RuntimeError("the function died after the messages were enqueued")
+        return DispatchReport(tuple(records))
+
+
+def test_concurrent_identical_submissions_enqueue_each_shard_once():
+    store, queue = MemoryObjectStore(), SlowQueue()
+    request = parse_sweep_request(request_body("twins", shard_count=3))
+    barrier = threading.Barrier(5)
+    answers = []
+
+    def submit():
+        barrier.wait()
+        answers.append(
+            services.submit(request, store=store, dispatcher=queue, now=NOW, request_source="api")
+        )
+
+    threads = [threading.Thread(target=submit) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(queue.sent) == [0, 1, 2]  # the plan, once
+    assert len(answers) == 5 and all(a.complete for a in answers)
+    assert sum(1 for a in answers if a.report.records) == 1  # one submission sent
+
+
+def test_a_retry_after_a_crash_that_followed_the_send_sends_nothing_again():
+    store, queue = MemoryObjectStore(), SlowQueue(die_after_send=True)
+    request = parse_sweep_request(request_body("crashy"))
+    with pytest.raises(RuntimeError):
+        services.submit(request, store=store, dispatcher=queue, now=NOW, request_source="api")
+    again = services.submit(request, store=store, dispatcher=queue, now=NOW, request_source="api")
+    assert sorted(queue.sent) == [0, 1, 2] and again.replayed and again.complete
+
+
+def test_shards_the_queue_refused_are_sent_by_the_next_submission_only():
+    store = MemoryObjectStore()
+    request = parse_sweep_request(request_body("refused"))
+    first = services.submit(
+        request, store=store, dispatcher=SlowQueue(refuse={1}), now=NOW, request_source="api"
+    )
+    assert first.not_dispatched == (1,)
+    queue = SlowQueue()
+    rest = services.submit(request, store=store, dispatcher=queue, now=NOW, request_source="api")
+    assert queue.sent == [1] and rest.complete
+    assert read_dispatch_state(store, "refused", prefix=keys.DEFAULT_PREFIX).rounds == 2
+
+
+def test_a_run_dispatched_under_the_legacy_ledger_is_not_dispatched_again():
+    store = MemoryObjectStore()
+    request = parse_sweep_request(request_body("legacy"))
+    claim_run(store, request, now=NOW, request_source="api")
+    store.put(keys.dispatch_ledger_key("legacy"), b'{"dispatched_shards":[0,2],"run_id":"legacy"}')
+    queue = SlowQueue()
+    services.submit(request, store=store, dispatcher=queue, now=NOW, request_source="api")
+    assert queue.sent == [1]
