@@ -15,6 +15,7 @@ import pytest
 from sweeplib import services
 from sweeplib.contracts import Limits, parse_sweep_request
 from sweeplib.dispatch import DispatchRecord, DispatchReport
+from sweeplib.dispatch.inline import InlineDispatcher
 from sweeplib.errors import StorageError
 from sweeplib.storage import MemoryObjectStore, keys
 from sweeplib.submissions import claim_run, read_dispatch_state
@@ -193,3 +194,52 @@ def test_a_run_dispatched_under_the_legacy_ledger_is_not_dispatched_again():
     queue = SlowQueue()
     services.submit(request, store=store, dispatcher=queue, now=NOW, request_source="api")
     assert queue.sent == [1]
+
+
+# -- item 8: replay and status stay cheap ------------------------------------------------
+
+
+def test_a_replay_builds_no_shard_message(monkeypatch):
+    from sweeplib.contracts import message as message_module
+
+    store = MemoryObjectStore()
+    request = parse_sweep_request(request_body("replayed", shard_count=3))
+    services.submit(request, store=store, dispatcher=Queue(), now=NOW, request_source="api")
+    built = []
+    real = message_module.ShardMessage.__post_init__
+    monkeypatch.setattr(
+        message_module.ShardMessage,
+        "__post_init__",
+        lambda self: built.append(self.shard_id) or real(self),
+    )
+    again = services.submit(request, store=store, dispatcher=Queue(), now=NOW, request_source="api")
+    assert again.replayed and built == []
+
+
+class ConcurrentReads(MemoryObjectStore):
+    """Failure records can only be read when 8 reads are in flight at once."""
+
+    def __init__(self):
+        super().__init__()
+        self.barrier = threading.Barrier(8)
+
+    def get(self, key):
+        if "status_partition=failure" in key:
+            self.barrier.wait(timeout=10)
+        return super().get(key)
+
+
+def test_status_reads_failure_records_concurrently():
+    store = ConcurrentReads()
+    body = request_body(
+        "failing",
+        dimensions={"num_riders": list(range(1, 17)), "num_drivers": [3]},
+        shard_count=16,
+        failure_injection_shards=list(range(16)),
+    )
+    dispatcher = InlineDispatcher(store, clock=lambda: NOW)
+    request = parse_sweep_request(body)
+    services.submit(request, store=store, dispatcher=dispatcher, now=NOW, request_source="api")
+    found = services.status(store, "failing")
+    assert len(found.failed) == 16
+    assert {f.error_code for f in found.failed} == {"injected_failure"}
