@@ -4,7 +4,7 @@ Starts moto in server mode on 127.0.0.1 (fake credentials, nothing leaves the ma
 creates a bucket and a shard queue, and times the API handler accepting a
 200,000-point, 1,000-shard request: validate, plan, claim the run id (conditional S3
 write), write run_context, enqueue 1,000 messages with SendMessageBatch (several batches
-in flight), record the dispatch ledger. API Gateway allows 29 s.
+in flight) after claiming them in a dispatch round. API Gateway allows 29 s.
 
 Usage: ``python -m benchmarks.submit [--repeat N]``.
 """
