@@ -8,7 +8,9 @@ from a queue, so they are not checked against the run's submission record (the L
 :func:`~sweeplib.worker.execute_shard_body` does that). A progress bar counts points and
 shards.
 
-Ctrl-C: pool processes ignore SIGINT; the parent terminates them. Shards that
+Ctrl-C: pool processes ignore SIGINT; the parent terminates them. If the parent is
+killed outright (``kill -9``), each pool process notices within
+:data:`PARENT_POLL_S` and exits instead of computing on as an orphan. Shards that
 finished keep their outcome records; interrupted shards have none (stores write
 atomically, so no partial object is ever visible) and are reported as not
 dispatched, so ``sweep rerun`` (or running the same request again) completes them.
@@ -22,6 +24,7 @@ import multiprocessing
 import os
 import queue
 import signal
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -123,8 +126,28 @@ _PREFIX = keys.DEFAULT_PREFIX
 _PROGRESS: Any = None
 
 
-def _initialize(root: str, prefix: str, progress: Any) -> None:
+#: How often a pool process checks that the process that started it is still alive.
+PARENT_POLL_S = 0.5
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Exit this pool process as soon as its parent is gone (``kill -9`` of ``sweep run``):
+    orphaned, it would keep computing and writing objects nobody collects. A stopped
+    write leaves at most a temporary file, which the next ``sweep run`` removes."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_POLL_S)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _initialize(root: str, prefix: str, progress: Any, parent_pid: int | None = None) -> None:
     global _STORE, _PREFIX, _PROGRESS
+    if parent_pid is not None:
+        _exit_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     # The parent's summary reports every failure; keep the pool processes quiet.
     logging.getLogger("sweeplib").setLevel(logging.ERROR)
@@ -206,7 +229,7 @@ class LocalDispatcher:
         pool = context.Pool(
             processes=min(self.workers, len(messages)),
             initializer=_initialize,
-            initargs=(str(self.data_dir), self.prefix, progress_queue),
+            initargs=(str(self.data_dir), self.prefix, progress_queue, os.getpid()),
         )
         try:
             # Longest shards first (LPT): the pool's tail is then a short shard, not a

@@ -308,6 +308,7 @@ def run_local(
     from sweeplib.storage.local import LocalObjectStore
 
     store = LocalObjectStore(data_dir)
+    store.remove_stale_temporaries()  # of writes killed mid-way (older than an hour)
     dispatcher = LocalDispatcher(data_dir, workers=workers, progress=progress, prefix=prefix)
     acceptance = submit(
         request,

@@ -32,7 +32,9 @@ def run(args: argparse.Namespace) -> int:
     dispatcher = LocalDispatcher(
         args.data_dir, workers=positive_workers(args.workers), progress=not args.no_progress
     )
-    rerun = services.rerun(LocalObjectStore(args.data_dir), args.run_id, dispatcher, announce=print)
+    store = LocalObjectStore(args.data_dir)
+    store.remove_stale_temporaries()  # of writes killed mid-way (older than an hour)
+    rerun = services.rerun(store, args.run_id, dispatcher, announce=print)
     if not rerun.shard_ids:
         return 0
     print(dispatcher.summary.describe())

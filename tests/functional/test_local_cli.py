@@ -314,3 +314,79 @@ def test_ctrl_c_keeps_finished_shards_and_rerun_completes(tmp_path):
     ).stdout  # fmt: skip
     assert json.loads(status)["succeeded_shards"] == 2
     assert json.loads(status)["missing_shards"] == 0
+
+
+def _pool_processes(parent_pid: int) -> list[int]:
+    """The multiprocessing pool processes whose parent is ``parent_pid`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        ppid = int(stat.rpartition(")")[2].split()[1])
+        if ppid == parent_pid and b"spawn_main" in command:
+            found.append(int(entry.name))
+    return found
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_pool_processes_exit_when_sweep_run_is_killed(tmp_path):
+    """Issue 15, item 10: `kill -9` of `sweep run` used to leave its pool processes
+    computing (and writing) their shard to the end. One heavy point (600,000 riders: tens
+    of seconds); the parent is killed once its pool process is inside the kernel (its
+    memory has grown); the pool process must be gone well before the point could end."""
+    import os
+    import time
+
+    data = tmp_path / "data"
+    request = tmp_path / "orphan.json"
+    body = request_body(
+        "orphan", dimensions={"num_riders": [600_000], "num_drivers": [60_000]}, shard_count=1
+    )
+    request.write_text(json.dumps(body))
+    run = [sys.executable, "-m", "sweeplib.cli", "run", str(request), "--data-dir", str(data)]
+    workers: list[int] = []
+    try:
+        with watched_child([*run, "--workers", "1", "--no-progress"]) as (child, _, _):
+            wait_until(
+                lambda: bool(_pool_processes(child.pid)), child, timeout=60, what="a pool process"
+            )
+            workers = _pool_processes(child.pid)
+            wait_until(
+                lambda: max(_rss_mb(p) for p in workers) > 150, child, timeout=120,
+                what="the point running in the kernel",
+            )  # fmt: skip
+            child.kill()
+            child.wait(timeout=30)
+            deadline = time.monotonic() + 15
+            while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            orphans = [p for p in workers if _alive(p)]
+            assert orphans == [], "pool processes kept running after their parent was killed"
+    finally:
+        for pid in workers:  # never leave a stray process behind, pass or fail
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
