@@ -3,7 +3,8 @@
 * **API Gateway** (REST payload v1 or HTTP API payload v2):
   ``POST /sweep-run`` validates, plans, claims the run id, writes ``run_context`` and
   enqueues one SQS message per shard (202); ``GET /sweep-run/{run_id}`` answers the run's
-  shard counts from its outcome objects.
+  shard counts from its outcome objects; ``POST /sweep-run/{run_id}/cancel`` marks the
+  run cancelled (200; workers then run none of its shards).
 * **SQS** (the event source mapping, ``ReportBatchItemFailures`` on): every record is a
   shard message run by :func:`sweeplib.worker.execute_shard_body`; the response names
   exactly the failed message ids, so one bad shard never fails its batch-mates.
@@ -46,7 +47,15 @@ from sweeplib.errors import (
     SweepError,
 )
 from sweeplib.storage.store import ObjectStore
-from sweeplib.wire import REPLAY_HEADER, ROUTE, STATUS_ROUTE, ErrorResponse, error_response, problem
+from sweeplib.wire import (
+    CANCEL_ROUTE,
+    REPLAY_HEADER,
+    ROUTE,
+    STATUS_ROUTE,
+    ErrorResponse,
+    error_response,
+    problem,
+)
 
 # Kept light on purpose: a cold import of this module loads neither pyarrow, numpy,
 # the kernel nor boto3, nor the service layer. The API path imports the services on first
@@ -188,11 +197,13 @@ def _route(event: Mapping[str, Any], shape: str) -> tuple[str, str, str | None]:
     if path == ROUTE:
         return method, ROUTE, None
     tail = path.removeprefix(ROUTE + "/") if path.startswith(ROUTE + "/") else ""
-    if tail and "/" not in tail:
-        params = event.get("pathParameters")
-        named = params.get("run_id") if isinstance(params, Mapping) else None
-        return method, STATUS_ROUTE, named if isinstance(named, str) and named else tail
-    return method, "", None
+    segment, _, action = tail.partition("/")
+    if not segment or "/" in action or action not in ("", "cancel"):
+        return method, "", None
+    params = event.get("pathParameters")
+    named = params.get("run_id") if isinstance(params, Mapping) else None
+    run_id = named if isinstance(named, str) and named else segment
+    return method, CANCEL_ROUTE if action else STATUS_ROUTE, run_id
 
 
 _JSON_TYPES = ("application/json",)
@@ -248,12 +259,15 @@ def _handle_api(
     method, route, run_id = _route(event, shape)
     if route == "":
         return _answer(
-            problem(404, "not_found", "routes: POST /sweep-run, GET /sweep-run/{run_id}")
+            problem(
+                404,
+                "not_found",
+                "routes: POST /sweep-run, GET /sweep-run/{run_id}, POST /sweep-run/{run_id}/cancel",
+            )
         )
-    if route == ROUTE and method != "POST":
-        return _answer(problem(405, "method_not_allowed", "use POST /sweep-run"))
-    if route != ROUTE and method != "GET":
-        return _answer(problem(405, "method_not_allowed", "use GET /sweep-run/{run_id}"))
+    wanted = {ROUTE: "POST", STATUS_ROUTE: "GET", CANCEL_ROUTE: "POST"}[route]
+    if method != wanted:
+        return _answer(problem(405, "method_not_allowed", f"use {wanted} {route}"))
     media_type = _content_type(event) if route == ROUTE else None
     if media_type is not None and not _is_json(media_type):
         return _answer(
@@ -267,6 +281,8 @@ def _handle_api(
         deployment = factory()
         if route == ROUTE:
             return _submit(event, deployment, started)
+        if route == CANCEL_ROUTE:
+            return _cancel(str(run_id), deployment)
         return _status(str(run_id), deployment)
     except SweepError as error:
         _log_refusal(error)
@@ -359,6 +375,22 @@ def _status(run_id: str, deployment: Deployment) -> dict[str, Any]:
         _log_refusal(error)
         return _answer(problem(404, "not_found", f"no run {run_id} was accepted", run_id=run_id))
     return _response(200, found.as_dict())
+
+
+def _cancel(run_id: str, deployment: Deployment) -> dict[str, Any]:
+    from sweeplib import services
+
+    try:
+        submission = services.cancel(
+            deployment.store, run_id, now=deployment.clock(), prefix=deployment.config.prefix
+        )
+    except ObjectNotFound as error:
+        _log_refusal(error)
+        return _answer(problem(404, "not_found", f"no run {run_id} was accepted", run_id=run_id))
+    logger.warning("run cancelled", extra={"event_name": "run_cancelled", "run_id": run_id})
+    return _response(
+        200, {"run_id": submission.run_id, "run_date": submission.run_date, "cancelled": True}
+    )
 
 
 # -- SQS -------------------------------------------------------------------------------

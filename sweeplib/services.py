@@ -58,6 +58,7 @@ from sweeplib.submissions import (
     load_submission,
     read_dispatch_state,
     record_refused_shards,
+    write_cancel,
 )
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ __all__ = [
     "Acceptance",
     "LocalRun",
     "Rerun",
+    "cancel",
     "ensure_run_context",
     "messages_for",
     "rerun",
@@ -361,8 +363,10 @@ def rerun(
 
     Same run id, same run date, same messages as the first time (rebuilt from the run's
     submission record). The run's ``run_context`` record is written if an interrupted
-    acceptance left none. A shard listed in ``failure_injection_shards`` fails again, by
-    design; shards that succeeded are never run again.
+    acceptance left none. A cancelled run is resumed: its mark is cleared and its
+    cancelled shards (failure records ``cancelled``) run again with the missing ones. A
+    shard listed in ``failure_injection_shards`` fails again, by design; shards that
+    succeeded are never run again.
 
     Parameters
     ----------
@@ -381,12 +385,41 @@ def rerun(
     )
     found = run_status(store, run_id, prefix=prefix, with_errors=False)
     planned = Rerun(submission, found, DispatchReport())
+    if found.cancelled:  # a rerun after a cancel resumes the run
+        write_cancel(store, run_id, cancelled=False, now=utc_now(), prefix=prefix)
     if announce is not None:
         announce(planned.describe_plan())
     if not planned.shard_ids:
         return planned
     report = dispatcher.dispatch(messages_for(submission, planned.shard_ids))
     return Rerun(submission, found, report)
+
+
+# -- cancel ----------------------------------------------------------------------------
+
+
+def cancel(
+    store: ObjectStore,
+    run_id: str,
+    *,
+    now: dt.datetime,
+    prefix: str = keys.DEFAULT_PREFIX,
+) -> Submission:
+    """Cancel an accepted run: no shard of it runs from now on (``sweep cancel``).
+
+    Shards that committed stay; a worker handed one of its shards — queued, or starting
+    its next point — writes a ``cancelled`` failure record instead of running it. The
+    local pool and the Lambda workers read the same mark. :func:`rerun` resumes the run.
+    Cancelling twice is the same as once.
+
+    Raises
+    ------
+    ObjectNotFound
+        The run id was never accepted.
+    """
+    submission = load_submission(store, run_id, prefix=prefix)
+    write_cancel(store, run_id, cancelled=True, now=now, prefix=prefix)
+    return submission
 
 
 # -- status and watch ------------------------------------------------------------------

@@ -15,7 +15,7 @@ from sweeplib.errors import ObjectNotFound, StorageError
 from sweeplib.planning import compute_shard_plan, contiguous_shards
 from sweeplib.storage import keys
 from sweeplib.storage.store import ObjectStore
-from sweeplib.submissions import RECORD_LIMITS, load_submission
+from sweeplib.submissions import RECORD_LIMITS, is_cancelled, load_submission
 
 __all__ = ["RunStatus", "ShardFailure", "find_run_dates", "run_status"]
 
@@ -40,6 +40,9 @@ class RunStatus:
     missing: tuple[int, ...]
     succeeded_points: int = 0
     unplanned: tuple[int, ...] = field(default_factory=tuple)
+    #: The run is marked cancelled (``sweep cancel``); its cancelled shards are in
+    #: ``failed`` with error code ``cancelled``.
+    cancelled: bool = False
 
     @property
     def finished(self) -> bool:
@@ -65,6 +68,7 @@ class RunStatus:
                 for f in self.failed
             ],
             "missing": list(self.missing),
+            "cancelled": self.cancelled,
         }
 
 
@@ -147,6 +151,7 @@ def run_status(
         missing=tuple(s for s in sorted(planned_ranges) if s not in done),
         succeeded_points=sum(planned_ranges.get(s, 0) for s in successes),
         unplanned=tuple(sorted(done - set(planned_ranges))),
+        cancelled=submission is not None and is_cancelled(store, run_id, prefix=prefix),
     )
 
 

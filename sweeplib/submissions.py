@@ -46,10 +46,12 @@ __all__ = [
     "Submission",
     "claim_dispatch_round",
     "claim_run",
+    "is_cancelled",
     "load_submission",
     "read_dispatch_ledger",
     "read_dispatch_state",
     "record_refused_shards",
+    "write_cancel",
 ]
 
 
@@ -311,3 +313,43 @@ def read_dispatch_ledger(
         A dispatch record exists but cannot be read.
     """
     return set(read_dispatch_state(store, run_id, prefix=prefix).claimed)
+
+
+def write_cancel(
+    store: ObjectStore,
+    run_id: str,
+    *,
+    cancelled: bool,
+    now: dt.datetime,
+    prefix: str = keys.DEFAULT_PREFIX,
+) -> None:
+    """Mark a run cancelled (workers then run none of its shards) or resumed.
+
+    The submission record is create-only, so the mark is its own record beside it,
+    ``_runs/run_id=…/cancel.json``, overwritten by each cancel and resume.
+    """
+    body = canonical_json(
+        {"run_id": run_id, "cancelled": cancelled, "changed_at": format_event_time(now)}
+    )
+    store.put(keys.cancel_key(run_id, prefix=prefix), body.encode())
+
+
+def is_cancelled(store: ObjectStore, run_id: str, *, prefix: str = keys.DEFAULT_PREFIX) -> bool:
+    """Whether the run is marked cancelled (one small read; False when never marked).
+
+    Raises
+    ------
+    StorageError
+        The cancel record exists but cannot be read.
+    """
+    key = keys.cancel_key(run_id, prefix=prefix)
+    try:
+        document = json.loads(store.get(key))
+    except ObjectNotFound:
+        return False
+    except ValueError as error:
+        raise StorageError(key, f"unreadable cancel record: {error}") from error
+    value = document.get("cancelled") if isinstance(document, dict) else None
+    if not isinstance(value, bool):
+        raise StorageError(key, "unreadable cancel record: no boolean 'cancelled'")
+    return value

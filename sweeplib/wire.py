@@ -35,6 +35,7 @@ from sweeplib.errors import (
 )
 
 __all__ = [
+    "CANCEL_ROUTE",
     "REPLAY_HEADER",
     "ROUTE",
     "STATUS_ROUTE",
@@ -47,6 +48,8 @@ __all__ = [
 #: The API's resource: ``POST /sweep-run`` submits, ``GET /sweep-run/{run_id}`` reads status.
 ROUTE: Final = "/sweep-run"
 STATUS_ROUTE: Final = "/sweep-run/{run_id}"
+#: ``POST /sweep-run/{run_id}/cancel`` cancels a run (``sweep cancel``).
+CANCEL_ROUTE: Final = "/sweep-run/{run_id}/cancel"
 #: Response header set on a replayed submission (same run id, same request).
 REPLAY_HEADER: Final = "X-Sweep-Replay"
 

@@ -68,7 +68,7 @@ from sweeplib.storage.schemas import (
     TRIP_DATA_SCHEMA,
 )
 from sweeplib.storage.store import ObjectStore
-from sweeplib.submissions import RECORD_LIMITS, Submission, load_submission
+from sweeplib.submissions import RECORD_LIMITS, Submission, is_cancelled, load_submission
 
 __all__ = [
     "ERROR_CODES",
@@ -85,12 +85,14 @@ log = logging.getLogger(__name__)
 ERROR_CODES: dict[str, str] = {
     "injected_failure": "the shard is listed in the request's failure_injection_shards",
     "timeout": "the shard did not finish before the function's deadline (Lambda timeout)",
+    "cancelled": "the run was cancelled before or while the shard ran (rerun resumes it)",
     "simulation_error": "the simulation kernel raised an error",
     "schema_mismatch": "the kernel's outputs do not fit a dataset's schema (a bug)",
     "storage_error": "an object could not be written to the store",
     "internal_error": "an unexpected error in the worker",
 }
 INJECTED_FAILURE_MESSAGE = "Injected shard failure for verification"
+_CANCELLED = "the run was cancelled; `sweep rerun` resumes it"
 
 PointCallback = Callable[[int, int], None]  # (shard_id, point_index) after each point
 
@@ -99,7 +101,9 @@ PointCallback = Callable[[int, int], None]  # (shard_id, point_index) after each
 class ShardResult:
     """What one call to :func:`execute_shard` did.
 
-    ``status`` is ``"success"`` (ran and committed) or ``"skipped"`` (already committed).
+    ``status`` is ``"success"`` (ran and committed), ``"skipped"`` (already committed) or
+    ``"cancelled"`` (the run is cancelled: a ``cancelled`` failure record was written and
+    the rest of the shard was not run).
     ``kernel_seconds`` is time inside the simulation, ``io_seconds`` time spent
     encoding and writing objects.
     """
@@ -175,10 +179,22 @@ def execute_shard(
             )
             return ShardResult(message.run_id, message.shard_id, "skipped", 0, success_key)
         return _run_and_commit(
-            message, store, now, address, success_key, on_point, started, deadline
+            message, store, now, address, success_key, on_point, started, deadline, prefix
         )
     except Exception as error:  # every failure gets its record, then is re-raised
         failure = _classify(error)
+        if failure.error_code == "cancelled":  # recorded, and not a failure to retry
+            _write_failure_record(
+                store,
+                address,
+                shard_id=message.shard_id,
+                start_index=message.start_index,
+                end_index_exclusive=message.end_index_exclusive,
+                now=now,
+                error_code=failure.error_code,
+                error_message=failure.message,
+            )
+            return ShardResult(message.run_id, message.shard_id, "cancelled", 0, success_key)
         _write_failure_record(
             store,
             address,
@@ -213,11 +229,19 @@ def _run_and_commit(
     on_point: PointCallback | None,
     started: float,
     deadline: float | None = None,
+    prefix: str = keys.DEFAULT_PREFIX,
 ) -> ShardResult:
+    def cancelled() -> bool:
+        return is_cancelled(store, message.run_id, prefix=prefix)
+
+    if cancelled():
+        raise _Failure("cancelled", _CANCELLED)
     if message.shard_id in message.failure_injection_shards:
         raise _Failure("injected_failure", INJECTED_FAILURE_MESSAGE)
     with _deadline_alarm(deadline):
-        kernel, io, first_metrics_key = _run_points(message, store, address, on_point, deadline)
+        kernel, io, first_metrics_key = _run_points(
+            message, store, address, on_point, deadline, cancelled
+        )
     committed = time.perf_counter()
     record = ShardOutcomeRecord(
         run_id=message.run_id,
@@ -261,13 +285,19 @@ def _run_points(
     address: RunAddress,
     on_point: PointCallback | None,
     deadline: float | None,
+    cancelled: Callable[[], bool],
 ) -> tuple[float, float, str | None]:
-    """Run and write every point; (kernel seconds, I/O seconds, first metrics key)."""
+    """Run and write every point; (kernel seconds, I/O seconds, first metrics key).
+
+    Between points it stops at the deadline, or when the run was cancelled meanwhile.
+    """
     kernel = io = 0.0
     first_metrics_key: str | None = None
     for done, point in enumerate(shard_points(message)):
         if deadline is not None and time.monotonic() >= deadline:
             raise _Failure("timeout", _timeout_message(done, message.size))
+        if done and cancelled():
+            raise _Failure("cancelled", _CANCELLED)
         point_started = time.perf_counter()
         try:
             run = simulate_point(point)

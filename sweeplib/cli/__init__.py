@@ -24,6 +24,7 @@ _COMMANDS = (
     "run",
     "submit",
     "status",
+    "cancel",
     "rerun",
     "query",
     "athena-bootstrap",

@@ -9,6 +9,7 @@ from sweeplib.client._format import (
     ApiRequest,
     ApiResponse,
     SubmitResult,
+    cancel_request,
     encode_request_body,
     normalize_api_url,
     region_from_url,
@@ -177,4 +178,18 @@ class SweepClient:
             As for :meth:`submit`.
         """
         request = status_request(self._api_url, run_id)
+        return status_document(request, self._exchange(request), run_id=run_id)
+
+    def cancel(self, run_id: str) -> dict[str, Any]:
+        """Cancel a run (``POST /sweep-run/{run_id}/cancel``): its workers run no further
+        shard; ``sweep rerun`` resumes it. Returns ``{"run_id", "run_date", "cancelled"}``.
+
+        Raises
+        ------
+        ObjectNotFound
+            The API knows nothing of ``run_id``.
+        InvalidRequest, ApiError, ApiUnreachable, ConfigurationError
+            As for :meth:`submit`.
+        """
+        request = cancel_request(self._api_url, run_id)
         return status_document(request, self._exchange(request), run_id=run_id)

@@ -25,6 +25,7 @@ __all__ = [
     "ApiRequest",
     "ApiResponse",
     "SubmitResult",
+    "cancel_request",
     "encode_request_body",
     "is_loopback",
     "normalize_api_url",
@@ -215,6 +216,18 @@ def status_request(api_url: str, run_id: str) -> ApiRequest:
     # is a guard, not a transformation.
     segment = quote(validate_run_id(run_id), safe="")
     return _request("GET", f"{normalize_api_url(api_url)}{ROUTE}/{segment}", None)
+
+
+def cancel_request(api_url: str, run_id: str) -> ApiRequest:
+    """The unsigned ``POST {api_url}/sweep-run/{run_id}/cancel`` (no body).
+
+    Raises
+    ------
+    InvalidRequest
+        ``run_id`` breaks the run id rule.
+    """
+    segment = quote(validate_run_id(run_id), safe="")
+    return _request("POST", f"{normalize_api_url(api_url)}{ROUTE}/{segment}/cancel", None)
 
 
 def _json_object(body: bytes) -> dict[str, Any] | None:

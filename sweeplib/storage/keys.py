@@ -48,6 +48,7 @@ __all__ = [
     "ParsedKey",
     "PointDataset",
     "RunAddress",
+    "cancel_key",
     "dataset_prefix",
     "dispatch_ledger_key",
     "dispatch_round_key",
@@ -320,6 +321,11 @@ def dispatch_ledger_key(run_id: str, *, prefix: str = DEFAULT_PREFIX) -> str:
     """Key of a run's dispatch ledger, beside its submission record:
     ``{prefix}/_runs/run_id={run}/dispatched.json``."""
     return _run_record_key(run_id, "dispatched.json", prefix)
+
+
+def cancel_key(run_id: str, *, prefix: str = DEFAULT_PREFIX) -> str:
+    """Key of a run's cancel record: ``{prefix}/_runs/run_id={run}/cancel.json``."""
+    return _run_record_key(run_id, "cancel.json", prefix)
 
 
 def dispatch_rounds_prefix(run_id: str, *, prefix: str = DEFAULT_PREFIX) -> str:

@@ -61,6 +61,8 @@ paths = st.one_of(
             "/sweep-run/",
             "/sweep-run/r1",
             "/sweep-run/r1/x",
+            "/sweep-run/present/cancel",
+            "/sweep-run/r1/cancel/x",
             "/anything/sweep-run",
             "/prod/sweep-run",
             "/sweep-run/..%2Fx",

@@ -390,3 +390,18 @@ def test_pool_processes_exit_when_sweep_run_is_killed(tmp_path):
         for pid in workers:  # never leave a stray process behind, pass or fail
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_cancel_marks_the_run_status_shows_it_and_rerun_resumes(request_file, tmp_path, capsys):
+    data = tmp_path / "data"
+    assert sweep("run", str(request_file()), "--data-dir", str(data), "--no-progress") == 0
+    capsys.readouterr()
+    assert sweep("cancel", "fn-run", "--data-dir", str(data)) == 0
+    assert "is cancelled" in capsys.readouterr().out
+    assert sweep("status", "fn-run", "--data-dir", str(data)) == 0
+    assert "CANCELLED" in capsys.readouterr().out
+    assert sweep("rerun", "fn-run", "--data-dir", str(data), "--no-progress") == 0
+    capsys.readouterr()
+    assert sweep("status", "fn-run", "--data-dir", str(data), "--json") == 0
+    assert json.loads(capsys.readouterr().out)["cancelled"] is False
+    assert sweep("cancel", "nobody", "--data-dir", str(data)) == 1

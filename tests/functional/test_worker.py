@@ -221,6 +221,7 @@ def test_error_codes_are_documented():
     assert set(ERROR_CODES) == {
         "injected_failure",
         "timeout",
+        "cancelled",
         "simulation_error",
         "schema_mismatch",
         "storage_error",

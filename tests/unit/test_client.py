@@ -466,6 +466,21 @@ def test_status_returns_the_apis_document():
     assert (sent.get_method(), sent.full_url, sent.data) == ("GET", API + "/sweep-run/r1", None)
 
 
+def test_cancel_posts_to_the_runs_cancel_route():
+    document = {"run_id": "r1", "run_date": "2026-02-14", "cancelled": True}
+    api, opener = client(answer(200, document))
+    assert api.cancel("r1") == document
+    (sent,) = opener.requests
+    assert (sent.get_method(), sent.full_url) == ("POST", API + "/sweep-run/r1/cancel")
+
+
+def test_cancelling_an_unknown_run_is_object_not_found():
+    body = problem(404, "not_found", "no run r1 was accepted", run_id="r1").body
+    api, _ = client(answer(404, body))
+    with pytest.raises(ObjectNotFound):
+        api.cancel("r1")
+
+
 def test_status_of_an_unknown_run_is_object_not_found():
     # the handler's 404 names the run, not the object key (issue 15, item 9)
     body = problem(404, "not_found", "no run r1 was accepted", run_id="r1").body
