@@ -50,6 +50,7 @@ from sweeplib.storage.store import ObjectStore
 from sweeplib.wire import (
     CANCEL_ROUTE,
     REPLAY_HEADER,
+    RERUN_ROUTE,
     ROUTE,
     STATUS_ROUTE,
     ErrorResponse,
@@ -198,12 +199,13 @@ def _route(event: Mapping[str, Any], shape: str) -> tuple[str, str, str | None]:
         return method, ROUTE, None
     tail = path.removeprefix(ROUTE + "/") if path.startswith(ROUTE + "/") else ""
     segment, _, action = tail.partition("/")
-    if not segment or "/" in action or action not in ("", "cancel"):
+    if not segment or "/" in action or action not in ("", "cancel", "rerun"):
         return method, "", None
     params = event.get("pathParameters")
     named = params.get("run_id") if isinstance(params, Mapping) else None
     run_id = named if isinstance(named, str) and named else segment
-    return method, CANCEL_ROUTE if action else STATUS_ROUTE, run_id
+    route = {"": STATUS_ROUTE, "cancel": CANCEL_ROUTE, "rerun": RERUN_ROUTE}[action]
+    return method, route, run_id
 
 
 _JSON_TYPES = ("application/json",)
@@ -265,10 +267,10 @@ def _handle_api(
                 "routes: POST /sweep-run, GET /sweep-run/{run_id}, POST /sweep-run/{run_id}/cancel",
             )
         )
-    wanted = {ROUTE: "POST", STATUS_ROUTE: "GET", CANCEL_ROUTE: "POST"}[route]
+    wanted = {ROUTE: "POST", STATUS_ROUTE: "GET", CANCEL_ROUTE: "POST", RERUN_ROUTE: "POST"}[route]
     if method != wanted:
         return _answer(problem(405, "method_not_allowed", f"use {wanted} {route}"))
-    media_type = _content_type(event) if route == ROUTE else None
+    media_type = _content_type(event) if route in (ROUTE, RERUN_ROUTE) else None
     if media_type is not None and not _is_json(media_type):
         return _answer(
             problem(
@@ -283,6 +285,8 @@ def _handle_api(
             return _submit(event, deployment, started)
         if route == CANCEL_ROUTE:
             return _cancel(str(run_id), deployment)
+        if route == RERUN_ROUTE:
+            return _rerun(event, str(run_id), deployment)
         return _status(str(run_id), deployment)
     except SweepError as error:
         _log_refusal(error)
@@ -391,6 +395,68 @@ def _cancel(run_id: str, deployment: Deployment) -> dict[str, Any]:
     return _response(
         200, {"run_id": submission.run_id, "run_date": submission.run_date, "cancelled": True}
     )
+
+
+def _rerun(event: Mapping[str, Any], run_id: str, deployment: Deployment) -> dict[str, Any]:
+    """Re-enqueue the run's failed and missing shards, once per ``rerun_id`` (the body's
+    optional ``{"rerun_id": "…"}``; by default derived from the run's state)."""
+    from sweeplib import services
+
+    rerun_id = None
+    if event.get("body") not in (None, ""):
+        try:
+            document = json.loads(_body(event, deployment.config.max_request_bytes))
+        except ValueError:  # UnicodeDecodeError included
+            raise InvalidRequest("body", "is not valid JSON") from None
+        if not isinstance(document, dict) or set(document) - {"rerun_id"}:
+            raise InvalidRequest("body", 'must be a JSON object with at most "rerun_id"')
+        rerun_id = document.get("rerun_id")
+        if rerun_id is not None and not isinstance(rerun_id, str):
+            raise InvalidRequest("rerun_id", "must be a string")
+    if deployment.dispatcher is None:
+        raise ConfigurationError("SHARD_QUEUE_URL", "is not set (needed to rerun shards)")
+    try:
+        done = services.rerun(
+            deployment.store,
+            run_id,
+            deployment.dispatcher,
+            prefix=deployment.config.prefix,
+            idempotent=True,
+            rerun_id=rerun_id,
+        )
+    except ObjectNotFound as error:
+        _log_refusal(error)
+        return _answer(problem(404, "not_found", f"no run {run_id} was accepted", run_id=run_id))
+    logger.info(
+        "rerun",
+        extra={
+            "event_name": "run_rerun",
+            "run_id": run_id,
+            "rerun_id": done.rerun_id,
+            "shards": len(done.shard_ids),
+            "replayed": done.replayed,
+        },
+    )
+    body = {
+        "run_id": run_id,
+        "run_date": done.submission.run_date,
+        "rerun_id": done.rerun_id,
+        "shards": list(done.shard_ids),
+        "enqueued": list(done.report.dispatched),
+        "not_enqueued": list(done.report.not_dispatched),
+        "replayed": done.replayed,
+    }
+    if done.report.not_dispatched:
+        return _answer(
+            problem(
+                503,
+                "dispatch_incomplete",
+                f"{len(done.report.not_dispatched)} shard(s) could not be enqueued; "
+                "rerun again with another rerun_id to enqueue them",
+                **body,
+            )
+        )
+    return _response(202, body, {REPLAY_HEADER: "true"} if done.replayed else None)
 
 
 # -- SQS -------------------------------------------------------------------------------

@@ -38,9 +38,11 @@ from sweeplib.contracts import (
     Limits,
     ShardMessage,
     SweepRequest,
+    canonical_json,
+    sha256_hex,
 )
 from sweeplib.dispatch import Dispatcher, DispatchReport
-from sweeplib.errors import InvalidRequest, StorageError, WaitTimedOut
+from sweeplib.errors import InvalidRequest, PreconditionFailed, StorageError, WaitTimedOut
 from sweeplib.planning import (
     ShardPlan,
     compute_shard_plan,
@@ -72,6 +74,7 @@ __all__ = [
     "ensure_run_context",
     "messages_for",
     "rerun",
+    "rerun_key",
     "run_local",
     "status",
     "submit",
@@ -333,6 +336,11 @@ class Rerun:
     submission: Submission
     status: RunStatus
     report: DispatchReport
+    #: The idempotency key of a rerun through the API (``None`` for ``sweep rerun``).
+    rerun_id: str | None = None
+    #: True when an earlier rerun with the same ``rerun_id`` sent the shards; nothing was
+    #: sent now.
+    replayed: bool = False
 
     @property
     def shard_ids(self) -> tuple[int, ...]:
@@ -358,6 +366,8 @@ def rerun(
     *,
     prefix: str = keys.DEFAULT_PREFIX,
     announce: Callable[[str], None] | None = None,
+    idempotent: bool = False,
+    rerun_id: str | None = None,
 ) -> Rerun:
     """Dispatch again only the failed or missing shards of an accepted run.
 
@@ -372,6 +382,12 @@ def rerun(
     ----------
     announce
         Called with :meth:`Rerun.describe_plan` before anything is dispatched.
+    idempotent
+        Claim the rerun first (a conditional create of ``…/dispatch/rerun={rerun_id}.json``)
+        and send nothing when an earlier rerun with the same ``rerun_id`` did (the API's
+        ``POST /sweep-run/{run_id}/rerun``, which a client may retry).
+    rerun_id
+        The idempotency key; by default :func:`rerun_key` of the run's status.
 
     Raises
     ------
@@ -383,16 +399,36 @@ def rerun(
     ensure_run_context(
         store, submission, compute_shard_plan(submission.request, RECORD_LIMITS), prefix=prefix
     )
-    found = run_status(store, run_id, prefix=prefix, with_errors=False)
-    planned = Rerun(submission, found, DispatchReport())
+    found = run_status(store, run_id, prefix=prefix, with_errors=idempotent)
+    rerun_id = (rerun_id or rerun_key(found)) if idempotent else None
+    planned = Rerun(submission, found, DispatchReport(), rerun_id)
     if found.cancelled:  # a rerun after a cancel resumes the run
         write_cancel(store, run_id, cancelled=False, now=utc_now(), prefix=prefix)
     if announce is not None:
         announce(planned.describe_plan())
     if not planned.shard_ids:
         return planned
+    if rerun_id is not None:
+        key = keys.dispatch_rerun_key(run_id, rerun_id, prefix=prefix)
+        body = canonical_json({"run_id": run_id, "rerun_id": rerun_id, "shards": planned.shard_ids})
+        try:
+            store.put(key, body.encode(), if_absent=True)
+        except PreconditionFailed:  # this rerun was sent before: a replay
+            return Rerun(submission, found, DispatchReport(), rerun_id, replayed=True)
     report = dispatcher.dispatch(messages_for(submission, planned.shard_ids))
-    return Rerun(submission, found, report)
+    return Rerun(submission, found, report, rerun_id)
+
+
+def rerun_key(found: RunStatus) -> str:
+    """The default idempotency key of a rerun: a hash of what it would rerun — the
+    failed shards with the time of their failure records, and the missing shards. Posting
+    the same rerun again before any of those shards has a new outcome is a replay; once a
+    worker wrote a new outcome for one, the key changes."""
+    state = {
+        "failed": [[f.shard_id, f.event_time] for f in found.failed],
+        "missing": list(found.missing),
+    }
+    return "auto-" + sha256_hex(canonical_json(state))[:32]
 
 
 # -- cancel ----------------------------------------------------------------------------

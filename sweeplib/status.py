@@ -25,6 +25,8 @@ class ShardFailure:
     shard_id: int
     error_code: str | None
     error_message: str | None
+    #: When the failure record was written (read with the errors; not in ``as_dict``).
+    event_time: str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,11 +136,11 @@ def run_status(
     errors = (
         _read_errors(store, [failures[s] for s in failed_ids])
         if with_errors
-        else [(None, None)] * len(failed_ids)
+        else [(None, None, None)] * len(failed_ids)
     )
     failed = [
-        ShardFailure(shard_id, code, message)
-        for shard_id, (code, message) in zip(failed_ids, errors, strict=True)
+        ShardFailure(shard_id, code, message, event_time)
+        for shard_id, (code, message, event_time) in zip(failed_ids, errors, strict=True)
     ]
     done = set(successes) | set(failures)
     return RunStatus(
@@ -160,8 +162,12 @@ def run_status(
 READ_CONCURRENCY = 32
 
 
-def _read_errors(store: ObjectStore, keys_: list[str]) -> list[tuple[str | None, str | None]]:
-    """The (error_code, error_message) of each failure record, in order, read concurrently."""
+_Error = tuple[str | None, str | None, str | None]
+
+
+def _read_errors(store: ObjectStore, keys_: list[str]) -> list[_Error]:
+    """The (error_code, error_message, event_time) of each failure record, in order, read
+    concurrently."""
     if len(keys_) <= 1:
         return [_read_error(store, key) for key in keys_]
     from concurrent.futures import ThreadPoolExecutor
@@ -170,14 +176,15 @@ def _read_errors(store: ObjectStore, keys_: list[str]) -> list[tuple[str | None,
         return list(pool.map(lambda key: _read_error(store, key), keys_))
 
 
-def _read_error(store: ObjectStore, key: str) -> tuple[str | None, str | None]:
+def _read_error(store: ObjectStore, key: str) -> _Error:
     from sweeplib.storage.parquet import decode_table  # pyarrow: only for failure details
 
     try:
         row = decode_table(store.get(key), key=key).to_pylist()[0]
     except (StorageError, IndexError):
-        return None, None
-    return row.get("error_code"), row.get("error_message")
+        return None, None, None
+    event_time = row.get("event_time")
+    return row.get("error_code"), row.get("error_message"), str(event_time) if event_time else None
 
 
 def _plan_from_run_context(

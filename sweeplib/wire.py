@@ -37,6 +37,7 @@ from sweeplib.errors import (
 __all__ = [
     "CANCEL_ROUTE",
     "REPLAY_HEADER",
+    "RERUN_ROUTE",
     "ROUTE",
     "STATUS_ROUTE",
     "ErrorResponse",
@@ -50,6 +51,8 @@ ROUTE: Final = "/sweep-run"
 STATUS_ROUTE: Final = "/sweep-run/{run_id}"
 #: ``POST /sweep-run/{run_id}/cancel`` cancels a run (``sweep cancel``).
 CANCEL_ROUTE: Final = "/sweep-run/{run_id}/cancel"
+#: ``POST /sweep-run/{run_id}/rerun`` re-enqueues a run's failed and missing shards.
+RERUN_ROUTE: Final = "/sweep-run/{run_id}/rerun"
 #: Response header set on a replayed submission (same run id, same request).
 REPLAY_HEADER: Final = "X-Sweep-Replay"
 

@@ -1,5 +1,5 @@
-# HTTP API: POST /sweep-run, GET /sweep-run/{run_id} and POST /sweep-run/{run_id}/cancel,
-# all IAM-authorised (SigV4;
+# HTTP API: POST /sweep-run, GET /sweep-run/{run_id}, POST /sweep-run/{run_id}/cancel and
+# POST /sweep-run/{run_id}/rerun, all IAM-authorised (SigV4;
 # the caller needs execute-api:Invoke, see the researcher policy), throttled at the
 # stage, proxied to the `live` alias with payload format 2.0.
 
@@ -35,6 +35,13 @@ resource "aws_apigatewayv2_route" "status" {
 resource "aws_apigatewayv2_route" "cancel" {
   api_id             = aws_apigatewayv2_api.sweep.id
   route_key          = "POST /sweep-run/{run_id}/cancel"
+  authorization_type = "AWS_IAM"
+  target             = "integrations/${aws_apigatewayv2_integration.sweep.id}"
+}
+
+resource "aws_apigatewayv2_route" "rerun" {
+  api_id             = aws_apigatewayv2_api.sweep.id
+  route_key          = "POST /sweep-run/{run_id}/rerun"
   authorization_type = "AWS_IAM"
   target             = "integrations/${aws_apigatewayv2_integration.sweep.id}"
 }
@@ -98,4 +105,13 @@ resource "aws_lambda_permission" "api_cancel" {
   qualifier     = aws_lambda_alias.live.name
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.sweep.execution_arn}/*/POST/sweep-run/*/cancel"
+}
+
+resource "aws_lambda_permission" "api_rerun" {
+  statement_id  = "AllowHttpApiRerun"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.sweep.function_name
+  qualifier     = aws_lambda_alias.live.name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_apigatewayv2_api.sweep.execution_arn}/*/POST/sweep-run/*/rerun"
 }

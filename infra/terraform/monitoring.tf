@@ -3,7 +3,7 @@
 
 resource "aws_cloudwatch_metric_alarm" "dlq_not_empty" {
   alarm_name          = "${local.stack}-shards-dlq-not-empty"
-  alarm_description   = "Shard messages reached ${aws_sqs_queue.shards_dlq.name}: inspect with `sweep status`, then `sweep rerun` the failed shards."
+  alarm_description   = "Shard messages reached ${aws_sqs_queue.shards_dlq.name}: inspect with `sweep status --bucket`, then `sweep rerun RUN_ID --api-url <api_endpoint>` (docs/deploy.md)."
   namespace           = "AWS/SQS"
   metric_name         = "ApproximateNumberOfMessagesVisible"
   dimensions          = { QueueName = aws_sqs_queue.shards_dlq.name }

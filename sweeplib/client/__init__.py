@@ -78,6 +78,7 @@ __all__ = [
     "frozen_credentials",
     "normalize_api_url",
     "region_from_url",
+    "rerun_request",
     "send",
     "sign_request",
     "status_document",

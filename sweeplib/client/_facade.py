@@ -13,6 +13,7 @@ from sweeplib.client._format import (
     encode_request_body,
     normalize_api_url,
     region_from_url,
+    rerun_request,
     status_document,
     status_request,
     submit_request,
@@ -193,3 +194,23 @@ class SweepClient:
         """
         request = cancel_request(self._api_url, run_id)
         return status_document(request, self._exchange(request), run_id=run_id)
+
+    def rerun(self, run_id: str, rerun_id: str | None = None) -> dict[str, Any]:
+        """Re-enqueue a run's failed and missing shards (``POST /sweep-run/{run_id}/rerun``).
+
+        ``rerun_id`` is the idempotency key (a fresh one by default): the same call retried
+        with it sends nothing twice. Returns ``{"run_id", "run_date", "rerun_id",
+        "shards", "enqueued", "not_enqueued", "replayed"}``.
+
+        Raises
+        ------
+        ObjectNotFound
+            The API knows nothing of ``run_id``.
+        InvalidRequest, ApiError, ApiUnreachable, ConfigurationError
+            As for :meth:`submit`.
+        """
+        import uuid
+
+        key = rerun_id or f"cli-{uuid.uuid4().hex}"
+        request = rerun_request(self._api_url, run_id, key)
+        return status_document(request, self._exchange(request), run_id=run_id, ok=(202,))

@@ -30,6 +30,7 @@ __all__ = [
     "is_loopback",
     "normalize_api_url",
     "region_from_url",
+    "rerun_request",
     "status_document",
     "status_request",
     "submit_request",
@@ -230,6 +231,14 @@ def cancel_request(api_url: str, run_id: str) -> ApiRequest:
     return _request("POST", f"{normalize_api_url(api_url)}{ROUTE}/{segment}/cancel", None)
 
 
+def rerun_request(api_url: str, run_id: str, rerun_id: str) -> ApiRequest:
+    """The unsigned ``POST {api_url}/sweep-run/{run_id}/rerun`` with ``{"rerun_id": …}``
+    (retrying it with the same ``rerun_id`` sends nothing twice)."""
+    segment = quote(validate_run_id(run_id), safe="")
+    body = json.dumps({"rerun_id": rerun_id}, separators=(",", ":")).encode()
+    return _request("POST", f"{normalize_api_url(api_url)}{ROUTE}/{segment}/rerun", body)
+
+
 def _json_object(body: bytes) -> dict[str, Any] | None:
     try:
         document = json.loads(body)
@@ -308,7 +317,9 @@ def submit_result(
     raise _error(request, response, run_id)
 
 
-def status_document(request: ApiRequest, response: ApiResponse, *, run_id: str) -> dict[str, Any]:
+def status_document(
+    request: ApiRequest, response: ApiResponse, *, run_id: str, ok: tuple[int, ...] = (200,)
+) -> dict[str, Any]:
     """The ``RunStatus.as_dict()`` document of a status answer.
 
     Raises
@@ -319,7 +330,7 @@ def status_document(request: ApiRequest, response: ApiResponse, *, run_id: str) 
         Any other status, or a 200 whose body is not a JSON object.
     """
     document = _json_object(response.body)
-    if response.status == 200 and document is not None:
+    if response.status in ok and document is not None:
         return document
     error = _error(request, response, run_id)
     not_found = response.status == 404 and document and document.get("error") == "not_found"

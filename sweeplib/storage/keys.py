@@ -51,6 +51,7 @@ __all__ = [
     "cancel_key",
     "dataset_prefix",
     "dispatch_ledger_key",
+    "dispatch_rerun_key",
     "dispatch_round_key",
     "dispatch_rounds_prefix",
     "location_template",
@@ -345,6 +346,22 @@ def dispatch_round_key(
         raise InvalidRequest("round", f"must be in [1, 999999], got {round_number!r}")
     name = f"round={round_number:06d}{'.refused' if refused else ''}.json"
     return dispatch_rounds_prefix(run_id, prefix=prefix) + name
+
+
+_RERUN_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def dispatch_rerun_key(run_id: str, rerun_id: str, *, prefix: str = DEFAULT_PREFIX) -> str:
+    """Key of a rerun's claim: ``…/dispatch/rerun={rerun_id}.json`` (idempotency).
+
+    Raises
+    ------
+    InvalidRequest
+        ``field`` ``"rerun_id"``: not 1–64 of ``[A-Za-z0-9._-]``.
+    """
+    if not isinstance(rerun_id, str) or _RERUN_ID.fullmatch(rerun_id) is None:
+        raise InvalidRequest("rerun_id", "must be 1-64 characters of [A-Za-z0-9._-]")
+    return dispatch_rounds_prefix(run_id, prefix=prefix) + f"rerun={rerun_id}.json"
 
 
 def parse_dispatch_round_key(key: str) -> tuple[int, bool] | None:

@@ -143,3 +143,79 @@ def test_a_forged_message_of_a_cancelled_run_is_still_refused():
     with pytest.raises(Exception, match="seed"):
         execute_shard_body(json.dumps(document), store, NOW)
     assert outcome(store, "failure", 0) is None
+
+
+# -- rerun through the API (issue 15, item 5) -------------------------------------------
+
+
+def rerun_event(run_id, body=None):
+    event = {
+        "version": "2.0",
+        "routeKey": "POST /sweep-run/{run_id}/rerun",
+        "rawPath": f"/sweep-run/{run_id}/rerun",
+        "pathParameters": {"run_id": run_id},
+        "requestContext": {"http": {"method": "POST", "path": f"/sweep-run/{run_id}/rerun"}},
+        "headers": {"content-type": "application/json"},
+        "isBase64Encoded": False,
+    }
+    if body is not None:
+        event["body"] = json.dumps(body)
+    return event
+
+
+def test_the_rerun_route_re_enqueues_failed_and_missing_shards_once():
+    from tests.unit.test_handler_fuzz import deployment
+
+    _, queue, world = deployment()
+    post = api_post(1, api_request(failure_injection_shards=[0]))
+    assert handle(post, deployment=lambda: world)["statusCode"] == 202
+    first = [m.to_json() for m in queue.sent]
+    handle(sqs_event(first[:1]), deployment=lambda: world)  # shard 0 fails; shard 1 is lost
+    queue.sent.clear()
+
+    answer = handle(rerun_event("api-run"), deployment=lambda: world)
+    body = json.loads(answer["body"])
+    assert answer["statusCode"] == 202 and body["shards"] == [0, 1] and not body["replayed"]
+    assert sorted(m.shard_id for m in queue.sent) == [0, 1]
+    assert all(m.run_date == RUN_DATE for m in queue.sent)  # same run date
+    # the same rerun again (a client retry; nothing has changed): sent nothing
+    again = handle(rerun_event("api-run"), deployment=lambda: world)
+    assert again["statusCode"] == 202 and json.loads(again["body"])["replayed"] is True
+    assert again["headers"]["X-Sweep-Replay"] == "true" and len(queue.sent) == 2
+    # an explicit key is honoured the same way
+    keyed = rerun_event("api-run", {"rerun_id": "ops-1"})
+    assert json.loads(handle(keyed, deployment=lambda: world)["body"])["replayed"] is False
+    assert json.loads(handle(keyed, deployment=lambda: world)["body"])["replayed"] is True
+    assert len(queue.sent) == 4
+
+
+def test_a_new_failure_makes_a_new_default_rerun():
+    import datetime as dt
+    import itertools
+
+    from tests.unit.test_handler_fuzz import deployment
+
+    _, queue, world = deployment()
+    ticks = itertools.count()
+    world.clock = lambda: NOW + dt.timedelta(seconds=next(ticks))  # attempts at distinct times
+    handle(api_post(1, api_request(failure_injection_shards=[0, 1])), deployment=lambda: world)
+    handle(sqs_event([m.to_json() for m in queue.sent]), deployment=lambda: world)
+    queue.sent.clear()
+    handle(rerun_event("api-run"), deployment=lambda: world)
+    # the rerun's messages run and fail again (injected): their records are new
+    handle(sqs_event([m.to_json() for m in queue.sent]), deployment=lambda: world)
+    answer = handle(rerun_event("api-run"), deployment=lambda: world)
+    assert json.loads(answer["body"])["replayed"] is False and len(queue.sent) == 4
+
+
+@pytest.mark.parametrize("body", [{"rerun_id": "../x"}, {"rerun_id": 7}, {"other": 1}, [1]])
+def test_the_rerun_route_refuses_bad_bodies_and_unknown_runs(body):
+    from tests.unit.test_handler_fuzz import deployment
+
+    store, queue, world = deployment()
+    handle(api_post(1, api_request()), deployment=lambda: world)
+    before = {k: store.get(k) for k in store.list("")}
+    sent = len(queue.sent)
+    assert handle(rerun_event("api-run", body), deployment=lambda: world)["statusCode"] == 400
+    assert handle(rerun_event("nobody"), deployment=lambda: world)["statusCode"] == 404
+    assert {k: store.get(k) for k in store.list("")} == before and len(queue.sent) == sent

@@ -228,12 +228,13 @@ def test_the_function_logs_to_a_group_with_retention():
     assert ref(api_group["retention_in_days"]) == "var.log_retention_days"
 
 
-def test_the_api_has_three_iam_authorised_routes_and_throttling():
+def test_the_api_has_four_iam_authorised_routes_and_throttling():
     routes = STACK["resource"]["aws_apigatewayv2_route"]
     assert {r["route_key"] for r in routes.values()} == {
         "POST /sweep-run",
         "GET /sweep-run/{run_id}",
         "POST /sweep-run/{run_id}/cancel",
+        "POST /sweep-run/{run_id}/rerun",
     }
     assert {r["authorization_type"] for r in routes.values()} == {"AWS_IAM"}
     assert resource("aws_apigatewayv2_api", "sweep")["protocol_type"] == "HTTP"
@@ -246,7 +247,7 @@ def test_the_api_has_three_iam_authorised_routes_and_throttling():
 
 def test_api_gateway_may_invoke_only_the_alias_and_only_from_its_routes():
     permissions = STACK["resource"]["aws_lambda_permission"]
-    assert set(permissions) == {"api_submit", "api_status", "api_cancel"}
+    assert set(permissions) == {"api_submit", "api_status", "api_cancel", "api_rerun"}
     for permission in permissions.values():
         assert permission["action"] == "lambda:InvokeFunction"
         assert permission["principal"] == "apigateway.amazonaws.com"
@@ -279,7 +280,7 @@ def test_forbidden_actions_appear_nowhere_in_the_configuration():
     assert not re.search(r"s3:Delete", text, re.I)
     # lambda:InvokeFunction only as API Gateway's resource-based permission
     lines = [line.strip() for line in text.splitlines() if "lambda:InvokeFunction" in line]
-    assert lines == ['action        = "lambda:InvokeFunction"'] * 3
+    assert lines == ['action        = "lambda:InvokeFunction"'] * 4
     assert '"*"' not in re.sub(r'identifiers = \["\*"\]|type\s+= "\*"', "", text)
 
 
