@@ -138,6 +138,12 @@ variable "max_request_bytes" {
   description = "MAX_REQUEST_BYTES: largest accepted request body."
   type        = number
   default     = 262144
+  validation {
+    # The function reads the same variable in [1, 10 MiB]; a synchronous Lambda invocation
+    # carries at most 6 MiB (the whole API Gateway event, body included).
+    condition     = var.max_request_bytes >= 1024 && var.max_request_bytes <= 6291456 && floor(var.max_request_bytes) == var.max_request_bytes
+    error_message = "max_request_bytes must be a whole number within [1024, 6291456] (Lambda's 6 MiB payload limit)."
+  }
 }
 
 # -- the shard queue ----------------------------------------------------------------------
@@ -281,5 +287,17 @@ variable "extra_queue_sender_arns" {
   validation {
     condition     = alltrue([for arn in var.extra_queue_sender_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", arn))])
     error_message = "extra_queue_sender_arns must hold IAM role ARNs (arn:aws:iam::<account>:role/…)."
+  }
+}
+
+# -- alarms ---------------------------------------------------------------------------------
+
+variable "oldest_message_alarm_seconds" {
+  description = "Alarm when the oldest shard message has waited this long (workers stalled or throttled)."
+  type        = number
+  default     = 3600
+  validation {
+    condition     = var.oldest_message_alarm_seconds >= 60
+    error_message = "oldest_message_alarm_seconds must be >= 60."
   }
 }

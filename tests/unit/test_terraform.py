@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import hcl2
+import pytest
 
 from sweeplib.query import ddl
 from sweeplib.storage import keys
@@ -464,3 +465,53 @@ def test_only_the_function_role_may_send_to_the_shard_queue():
     assert condition["test"] == "ArnNotEquals" and condition["variable"] == "aws:PrincipalArn"
     assert "aws_iam_role.sweep.arn" in str(condition["values"])
     assert "queue_tls_only" in str(document["source_policy_documents"])
+
+
+# -- issue 15, item 11: operations -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "namespace", "metric", "dimension"),
+    [
+        ("lambda_errors", "AWS/Lambda", "Errors", "FunctionName"),
+        ("lambda_throttles", "AWS/Lambda", "Throttles", "FunctionName"),
+        ("lambda_duration_near_timeout", "AWS/Lambda", "Duration", "FunctionName"),
+        ("queue_oldest_message", "AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName"),
+    ],
+)
+def test_the_function_and_the_queue_have_their_alarms(name, namespace, metric, dimension):
+    alarm = resource("aws_cloudwatch_metric_alarm", name)
+    assert (alarm["namespace"], alarm["metric_name"]) == (namespace, metric)
+    assert dimension in alarm["dimensions"]
+    assert ref(alarm["alarm_actions"]) == "var.alarm_actions"
+    assert alarm["comparison_operator"] == "GreaterThanThreshold"
+
+
+def test_the_duration_alarm_fires_before_the_timeout():
+    alarm = resource("aws_cloudwatch_metric_alarm", "lambda_duration_near_timeout")
+    assert ref(alarm["threshold"]) == "var.lambda_timeout_seconds * 1000 * 0.9"
+    assert alarm["statistic"] == "Maximum"
+
+
+def test_max_request_bytes_is_validated_within_lambdas_payload_limit():
+    (condition,) = validations("max_request_bytes")
+    assert "var.max_request_bytes >= 1024" in condition
+    assert "var.max_request_bytes <= 6291456" in condition
+
+
+def test_commit_markers_and_run_claims_are_create_only_in_the_bucket_policy():
+    module = STACK["module"]["results_bucket"]
+    patterns = module["create_only_key_patterns"]
+    assert "${var.results_prefix}/_runs/*/submission.json" in patterns
+    assert "${var.results_prefix}/dataset=shard_outcomes/*/status_partition=success/*" in patterns
+    assert "${var.results_prefix}/_runs/*/dispatch/round=??????.json" in patterns
+    (dynamic,) = BUCKET_MODULE["data"]["aws_iam_policy_document"]["bucket"]["dynamic"]
+    content = dynamic["statement"]["content"][0]
+    assert content["sid"] == "DenyOverwritingCreateOnlyKeys" and content["effect"] == "Deny"
+    assert content["actions"] == ["s3:PutObject"]
+    (condition,) = content["condition"]
+    assert (condition["test"], condition["variable"], condition["values"]) == (
+        "Null",
+        "s3:if-none-match",
+        ["true"],
+    )
