@@ -4,7 +4,9 @@
   ``POST /sweep-run`` validates, plans, claims the run id, writes ``run_context`` and
   enqueues one SQS message per shard (202); ``GET /sweep-run/{run_id}`` answers the run's
   shard counts from its outcome objects; ``POST /sweep-run/{run_id}/cancel`` marks the
-  run cancelled (200; workers then run none of its shards).
+  run cancelled (200; workers then run none of its shards);
+  ``POST /sweep-run/{run_id}/rerun`` re-enqueues its failed and missing shards (202,
+  idempotent per ``rerun_id``).
 * **SQS** (the event source mapping, ``ReportBatchItemFailures`` on): every record is a
   shard message run by :func:`sweeplib.worker.execute_shard_body`; the response names
   exactly the failed message ids, so one bad shard never fails its batch-mates.
