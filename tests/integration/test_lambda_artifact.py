@@ -311,6 +311,8 @@ def test_the_artifact_accepts_runs_and_executes_shards_against_moto(
         execute_shard_body(message["Body"], local, NOW)
     compared = 0
     for key in local.list(""):
+        if "/_runs/" in key:  # the submission record copied above
+            continue
         if keys.parse_key(key).dataset in POINT_DATASETS:
             remote = s3_client.get_object(Bucket=bucket, Key=key)["Body"].read()
             assert_same_parquet(remote, local.get(key), key)
