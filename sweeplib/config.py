@@ -8,6 +8,7 @@
 | ``MAX_SHARDS`` | most shards one run may have | 1000 |
 | ``MAX_POINTS`` | most points one run may have | 200000 |
 | ``MAX_REQUEST_BYTES`` | largest accepted request body | 262144 |
+| ``MAX_AGENTS_PER_POINT`` | most riders (and drivers) of one point; ≤ the kernel's cap | 1000000 |
 | ``DISPATCH_ENABLED`` | ``true``/``false``: accept submissions (staged rollout switch) | ``true`` |
 
 A missing or malformed value raises :class:`~sweeplib.errors.ConfigurationError`
@@ -64,6 +65,8 @@ class DeploymentConfig:
     limits: Limits
     max_request_bytes: int
     dispatch_enabled: bool
+    #: ``MAX_AGENTS_PER_POINT``: the deployment's cap on ``num_riders``/``num_drivers``.
+    max_agents_per_point: int = 1_000_000
 
     def __post_init__(self) -> None:
         if self.limits.max_message_bytes is None:
@@ -72,6 +75,8 @@ class DeploymentConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> DeploymentConfig:
+        from sweeplib.sim.params import MAX_AGENTS  # stdlib only; not at cold import
+
         bucket = env.get("SWEEP_RESULTS_BUCKET", "").strip()
         if not bucket:
             raise ConfigurationError("SWEEP_RESULTS_BUCKET", "is not set")
@@ -90,6 +95,7 @@ class DeploymentConfig:
             ),
             max_request_bytes=_int(env, "MAX_REQUEST_BYTES", MAX_MESSAGE_BYTES, 1, 10 * 2**20),
             dispatch_enabled=_flag(env, "DISPATCH_ENABLED", True),
+            max_agents_per_point=_int(env, "MAX_AGENTS_PER_POINT", MAX_AGENTS, 1, MAX_AGENTS),
         )
 
     def require_queue(self) -> str:

@@ -331,6 +331,9 @@ def _submit(event: Mapping[str, Any], deployment: Deployment, started: float) ->
             problem(503, "dispatch_disabled", "this deployment does not accept runs now")
         )
     request = parse_sweep_request_json(_body(event, config.max_request_bytes), config.limits)
+    from sweeplib.dimensions import check_counts
+
+    check_counts(request.dimensions, config.max_agents_per_point)
     config.require_queue()
     if deployment.dispatcher is None:  # pragma: no cover - require_queue guards this
         raise ConfigurationError("SHARD_QUEUE_URL", "is not set")

@@ -134,6 +134,16 @@ variable "max_points" {
   }
 }
 
+variable "max_agents_per_point" {
+  description = "MAX_AGENTS_PER_POINT: most riders, and most drivers, one point may have (the kernel honours up to 1,000,000)."
+  type        = number
+  default     = 1000000
+  validation {
+    condition     = var.max_agents_per_point >= 1 && var.max_agents_per_point <= 1000000
+    error_message = "max_agents_per_point must be within [1, 1000000]."
+  }
+}
+
 variable "max_request_bytes" {
   description = "MAX_REQUEST_BYTES: largest accepted request body."
   type        = number

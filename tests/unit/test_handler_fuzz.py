@@ -212,3 +212,35 @@ def test_an_unexpected_exception_is_a_500_without_its_text():
     assert answer["statusCode"] == 500
     assert json.loads(answer["body"])["code"] == "internal_error"
     assert "arn:aws" not in answer["body"]
+
+
+# -- a deployment's cap on agent counts (issue 15, item 4) ---------------------------------
+
+
+def test_a_deployment_caps_agent_counts_below_the_kernels_range():
+    import dataclasses
+
+    store, queue, world = deployment()
+    world.config = dataclasses.replace(world.config, max_agents_per_point=1_000)
+    event = api_post(2, api_request(dimensions={"num_riders": [500, 2_000], "num_drivers": [10]}))
+    answer = handle(event, deployment=lambda: world)
+    body = json.loads(answer["body"])
+    assert answer["statusCode"] == 400 and body["code"] == "plan_too_large"
+    assert body["field"] == "dimensions.num_riders[1]" and "MAX_AGENTS_PER_POINT" in body["reason"]
+    assert snapshot(store) == {} and queue.sent == []
+    fits = api_post(2, api_request(dimensions={"num_riders": [500, 1_000], "num_drivers": [10]}))
+    assert handle(fits, deployment=lambda: world)["statusCode"] == 202
+
+
+def test_the_agent_cap_is_read_from_the_environment_within_the_kernels_range():
+    from sweeplib.errors import ConfigurationError
+    from sweeplib.sim.params import MAX_AGENTS
+
+    env = {"SWEEP_RESULTS_BUCKET": "b"}
+    assert DeploymentConfig.from_env(env).max_agents_per_point == MAX_AGENTS
+    assert (
+        DeploymentConfig.from_env({**env, "MAX_AGENTS_PER_POINT": "5000"}).max_agents_per_point
+        == 5000
+    )
+    with pytest.raises(ConfigurationError):
+        DeploymentConfig.from_env({**env, "MAX_AGENTS_PER_POINT": str(MAX_AGENTS + 1)})
