@@ -2,7 +2,8 @@
 
 Locally (``--data-dir``) it runs them in a process pool. Against a deployment
 (``--api-url``) it asks the API (``POST /sweep-run/{run_id}/rerun``, IAM-authorised) to
-re-enqueue them on the shard queue, with a fresh idempotency key that a retry reuses.
+re-enqueue them on the shard queue; repeating it before any of those shards has a new
+outcome sends nothing again (``--rerun-id`` sets the idempotency key explicitly).
 
 Same run id, same run date, same messages as the first time (rebuilt from the run's
 submission record). A shard listed in ``failure_injection_shards`` fails again, by
@@ -16,6 +17,7 @@ import argparse
 from sweeplib import services
 from sweeplib.cli._common import add_aws_options, add_data_dir, add_workers, positive_workers
 from sweeplib.cli.run import exit_code
+from sweeplib.errors import InvalidRequest
 from sweeplib.local import LocalDispatcher
 from sweeplib.storage import LocalObjectStore
 
@@ -34,6 +36,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="URL",
         help="rerun on the deployment behind this API instead of locally",
     )
+    parser.add_argument(
+        "--rerun-id",
+        metavar="KEY",
+        help="with --api-url: idempotency key (1-64 of A-Z a-z 0-9 . _ -); "
+        "default: the run's current failures",
+    )
     add_aws_options(parser.add_argument_group("AWS access (with --api-url)"))
     parser.set_defaults(handler=run)
 
@@ -46,7 +54,7 @@ def _rerun_remotely(args: argparse.Namespace) -> int:
     client = SweepClient(
         args.api_url, session=aws_session(profile=args.profile, region=args.region)
     )
-    answer = client.rerun(args.run_id)
+    answer = client.rerun(args.run_id, args.rerun_id)
     shards = answer.get("shards") or []
     print(
         f"run {args.run_id} ({answer.get('run_date')}): "
@@ -59,6 +67,8 @@ def _rerun_remotely(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.api_url is not None:
         return _rerun_remotely(args)
+    if args.rerun_id is not None:
+        raise InvalidRequest("--rerun-id", "only applies with --api-url")
     dispatcher = LocalDispatcher(
         args.data_dir, workers=positive_workers(args.workers), progress=not args.no_progress
     )

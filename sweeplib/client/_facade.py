@@ -198,9 +198,11 @@ class SweepClient:
     def rerun(self, run_id: str, rerun_id: str | None = None) -> dict[str, Any]:
         """Re-enqueue a run's failed and missing shards (``POST /sweep-run/{run_id}/rerun``).
 
-        ``rerun_id`` is the idempotency key (a fresh one by default): the same call retried
-        with it sends nothing twice. Returns ``{"run_id", "run_date", "rerun_id",
-        "shards", "enqueued", "not_enqueued", "replayed"}``.
+        ``rerun_id`` is the idempotency key: the same call with it sends nothing twice.
+        Without one the API keys the rerun on the run's state (the failed shards' record
+        times and the missing shards), so repeating it before any of them has a new outcome
+        is a replay. Returns ``{"run_id", "run_date", "rerun_id", "shards", "enqueued",
+        "not_enqueued", "replayed"}``.
 
         Raises
         ------
@@ -209,8 +211,5 @@ class SweepClient:
         InvalidRequest, ApiError, ApiUnreachable, ConfigurationError
             As for :meth:`submit`.
         """
-        import uuid
-
-        key = rerun_id or f"cli-{uuid.uuid4().hex}"
-        request = rerun_request(self._api_url, run_id, key)
+        request = rerun_request(self._api_url, run_id, rerun_id)
         return status_document(request, self._exchange(request), run_id=run_id, ok=(202,))

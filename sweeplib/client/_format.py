@@ -231,12 +231,16 @@ def cancel_request(api_url: str, run_id: str) -> ApiRequest:
     return _request("POST", f"{normalize_api_url(api_url)}{ROUTE}/{segment}/cancel", None)
 
 
-def rerun_request(api_url: str, run_id: str, rerun_id: str) -> ApiRequest:
-    """The unsigned ``POST {api_url}/sweep-run/{run_id}/rerun`` with ``{"rerun_id": …}``
-    (retrying it with the same ``rerun_id`` sends nothing twice)."""
+def rerun_request(api_url: str, run_id: str, rerun_id: str | None = None) -> ApiRequest:
+    """The unsigned ``POST {api_url}/sweep-run/{run_id}/rerun``: with ``{"rerun_id": …}``
+    when given (retrying with the same key sends nothing twice), else without a body (the
+    API keys the rerun on the run's state: repeating it before anything changed is a
+    replay)."""
     segment = quote(validate_run_id(run_id), safe="")
-    body = json.dumps({"rerun_id": rerun_id}, separators=(",", ":")).encode()
-    return _request("POST", f"{normalize_api_url(api_url)}{ROUTE}/{segment}/rerun", body)
+    url = f"{normalize_api_url(api_url)}{ROUTE}/{segment}/rerun"
+    if rerun_id is None:
+        return _request("POST", url, None)
+    return _request("POST", url, json.dumps({"rerun_id": rerun_id}, separators=(",", ":")).encode())
 
 
 def _json_object(body: bytes) -> dict[str, Any] | None:

@@ -647,3 +647,17 @@ def test_cli_status_option_misuse_exits_2(args, option, capsys, tmp_path, monkey
     monkeypatch.chdir(tmp_path)
     assert main(["status", "r1", *args]) == 2
     assert f"invalid {option}" in capsys.readouterr().err
+
+
+def test_rerun_posts_to_the_rerun_route_with_or_without_a_key():
+    document = {"run_id": "r1", "shards": [1], "replayed": False}
+    api, opener = client(answer(202, document), answer(202, {**document, "replayed": True}))
+    assert api.rerun("r1") == document
+    assert api.rerun("r1", "ops-1")["replayed"] is True
+    plain, keyed = opener.requests
+    assert (plain.get_method(), plain.full_url, plain.data) == (
+        "POST",
+        API + "/sweep-run/r1/rerun",
+        None,
+    )
+    assert keyed.data == b'{"rerun_id":"ops-1"}'
