@@ -405,3 +405,36 @@ def test_cancel_marks_the_run_status_shows_it_and_rerun_resumes(request_file, tm
     assert sweep("status", "fn-run", "--data-dir", str(data), "--json") == 0
     assert json.loads(capsys.readouterr().out)["cancelled"] is False
     assert sweep("cancel", "nobody", "--data-dir", str(data)) == 1
+
+
+@pytest.mark.slow
+def test_cancel_stops_a_running_sweep_run_and_rerun_resumes(tmp_path):
+    """Issue 15, item 12, with real processes: `sweep cancel` from outside while `sweep run`
+    works through four one-point shards one at a time. Once a first shard has committed, the
+    cancel lands; the shard running then may finish (a point is not cut short), the shards
+    not started yet are recorded as cancelled (none is missing), what committed stays, and
+    `sweep rerun` completes the run."""
+    from sweeplib import services
+
+    data = tmp_path / "data"
+    request = tmp_path / "cancel.json"
+    body = request_body(
+        "cancelled",
+        dimensions={"num_riders": [4_000, 4_001, 4_002, 4_003], "num_drivers": [800]},
+        shard_count=4,
+    )
+    request.write_text(json.dumps(body))
+    store = LocalObjectStore(data)
+    run = [sys.executable, "-m", "sweeplib.cli", "run", str(request), "--data-dir", str(data)]
+    with watched_child([*run, "--workers", "1", "--no-progress"]) as (child, _, _):
+        wait_until(lambda: bool(outcomes(store)), child, timeout=300, what="a first outcome")
+        services.cancel(store, "cancelled", now=services.utc_now())
+        child.wait(timeout=300)
+    assert sorted(outcomes(store)) == [0, 1, 2, 3]  # every shard has an outcome
+    status = services.status(store, "cancelled")
+    assert status.cancelled and not status.missing
+    assert 1 <= len(status.succeeded) <= 2  # the first, and perhaps the one then running
+    assert status.failed and {f.error_code for f in status.failed} == {"cancelled"}
+    assert sweep("rerun", "cancelled", "--data-dir", str(data), "--no-progress") == 0
+    after = services.status(store, "cancelled")
+    assert len(after.succeeded) == 4 and not after.cancelled
