@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 CHECKOV_VENV ?= .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: help venv test lint format demo bench bench-kernel bench-sweep bench-submit bench-streams package lock-lambda checkov render-terraform deploy destroy kernel report strip-notebooks clean
+.PHONY: help venv test lint format demo bench bench-kernel bench-sweep bench-submit bench-streams bench-reliability package lock-lambda checkov render-terraform deploy destroy kernel report strip-notebooks clean
 
 help:
 	@echo "make demo          set up, run an 8-point sweep locally, query it with Athena SQL"
@@ -26,6 +26,7 @@ help:
 	@echo "make bench-sweep   local sweep: parallel efficiency, time outside the kernel"
 	@echo "make bench-submit  API submit latency: 1,000-shard grid, 50,000-point design (moto)"
 	@echo "make bench-streams coupling of neighbouring seeds per rng_layout (SIM_SPEC deviation 6)"
+	@echo "make bench-reliability  fuzz, forged messages, crashes in acceptance, races, replay/status times"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -112,6 +113,9 @@ bench-sweep: $(STAMP)
 
 bench-submit: $(STAMP)
 	POWERTOOLS_LOG_LEVEL=WARNING $(BIN)/python -m benchmarks.submit
+
+bench-reliability: $(STAMP)
+	POWERTOOLS_LOG_LEVEL=CRITICAL $(BIN)/python -m benchmarks.reliability $(if $(JSON),--json $(JSON))
 
 # The demo: a real 8-point sweep in 4 shards, one failure injected on purpose (shard 1),
 # then the run profile, failure diagnostics and per-point metrics from DuckDB, written

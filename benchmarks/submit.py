@@ -7,10 +7,10 @@ creates a bucket and a shard queue, and times the API handler accepting
 * a 50,000-point explicit design (scrambled Sobol over three dimensions, one fixed,
   DESIGN §3.6) in 1,000 shards,
 
-each: validate, plan, claim the run id (conditional S3 write), write run_context, enqueue
-1,000 messages with SendMessageBatch (several batches in flight), record the dispatch
-ledger. API Gateway allows 29 s. It also finds the largest design of that shape whose
-API Gateway event still fits Lambda's 6 MB synchronous payload and the deployment's
+each: validate, plan, claim the run id (conditional S3 write), write run_context, claim a
+dispatch round, enqueue 1,000 messages with SendMessageBatch (several batches in flight).
+API Gateway allows 29 s. It also finds the largest design of that shape whose API Gateway
+event still fits Lambda's 6 MB synchronous payload and the deployment's
 ``MAX_REQUEST_BYTES``, and submits it once.
 
 Usage: ``python -m benchmarks.submit [--repeat N]``.

@@ -9,6 +9,7 @@
 | ``MAX_POINTS`` | most points one run may have | 200000 |
 | ``MAX_REQUEST_BYTES`` | largest accepted request body | 5242880 |
 | ``SWEEP_ARTIFACT_SHA256`` | sha256 of the deployed zip, recorded in ``run_context`` | none |
+| ``MAX_AGENTS_PER_POINT`` | most riders (and drivers) of one point; ≤ the kernel's cap | 1000000 |
 | ``DISPATCH_ENABLED`` | ``true``/``false``: accept submissions (staged rollout switch) | ``true`` |
 
 A missing or malformed value raises :class:`~sweeplib.errors.ConfigurationError`
@@ -80,6 +81,8 @@ class DeploymentConfig:
     max_request_bytes: int
     dispatch_enabled: bool
     artifact_sha256: str | None = None
+    #: ``MAX_AGENTS_PER_POINT``: the deployment's cap on ``num_riders``/``num_drivers``.
+    max_agents_per_point: int = 1_000_000
 
     def __post_init__(self) -> None:
         if self.limits.max_message_bytes is None:
@@ -88,6 +91,8 @@ class DeploymentConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> DeploymentConfig:
+        from sweeplib.sim.params import MAX_AGENTS  # stdlib only; not at cold import
+
         bucket = env.get("SWEEP_RESULTS_BUCKET", "").strip()
         if not bucket:
             raise ConfigurationError("SWEEP_RESULTS_BUCKET", "is not set")
@@ -109,6 +114,7 @@ class DeploymentConfig:
             ),
             dispatch_enabled=_flag(env, "DISPATCH_ENABLED", True),
             artifact_sha256=_sha256(env, "SWEEP_ARTIFACT_SHA256"),
+            max_agents_per_point=_int(env, "MAX_AGENTS_PER_POINT", MAX_AGENTS, 1, MAX_AGENTS),
         )
 
     def require_queue(self) -> str:

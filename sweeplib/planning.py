@@ -46,6 +46,7 @@ __all__ = [
     "point_values",
     "request_point",
     "run_context_record",
+    "shard_message",
     "shard_messages",
     "shard_points",
     "total_points",
@@ -314,6 +315,21 @@ def shard_messages(
     date_text = format_run_date(run_date)
     for shard in plan.shards:
         yield _message(request, plan, shard, date_text)
+
+
+def shard_message(
+    request: SweepRequest, plan: ShardPlan, shard_id: int, run_date: dt.date | str
+) -> ShardMessage:
+    """The message of one shard: the one :func:`shard_messages` yields for ``shard_id``.
+
+    Raises
+    ------
+    IndexError
+        If ``shard_id`` is not a shard of ``plan``.
+    """
+    if not 0 <= shard_id < plan.shard_count:
+        raise IndexError(f"shard {shard_id} is not in a plan of {plan.shard_count} shard(s)")
+    return _message(request, plan, plan.shards[shard_id], format_run_date(run_date))
 
 
 def _message(

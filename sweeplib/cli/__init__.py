@@ -25,6 +25,7 @@ _COMMANDS = (
     "run",
     "submit",
     "status",
+    "cancel",
     "rerun",
     "query",
     "athena-bootstrap",

@@ -80,6 +80,10 @@ class ExplicitPoints:
         """Name → value of design point ``index``."""
         return dict(zip(self.names, self.rows[index], strict=True))
 
+    def columns(self) -> dict[str, list[JSONScalar]]:
+        """Name → every design point's value, in design order."""
+        return {name: [row[j] for row in self.rows] for j, name in enumerate(self.names)}
+
     def to_json_list(self) -> list[JSONValue]:
         """The points as the request states them: a list of objects."""
         return [dict(zip(self.names, row, strict=True)) for row in self.rows]

@@ -27,6 +27,8 @@ from sweeplib.sim.rng import RNG_LAYOUTS, RngLayout, StreamSeeds, stream_seeds
 
 __all__ = [
     "DEFAULT_END_AFTER_WINDOW_MS",
+    "MAX_AGENTS",
+    "MAX_SURGE_RADIUS_K",
     "PARAMETER_CHECKS",
     "DriverDecisionConfig",
     "MatchingAlgorithm",
@@ -48,14 +50,22 @@ _U64 = IntRange(0, U64_MAX)
 _U32 = IntRange(0, U32_MAX)
 _FINITE = RealRange()
 
+#: Most riders or drivers one scenario may spawn (each is a Python object with its own
+#: event history: about 1 GB of memory and minutes of kernel time at this cap).
+MAX_AGENTS = 1_000_000
+#: Largest surge grid-disk radius: H3 lists 3k(k+1)+1 cells for radius k (30,301 at 100,
+#: ≈ 17 km at resolution 9); beyond a city it buys nothing, and at 2^31 H3 overflows.
+MAX_SURGE_RADIUS_K = 100
+_AGENTS = IntRange(0, MAX_AGENTS)
+
 #: What the kernel can run, per field (``pricing_config.<field>`` for the pricing
 #: config): it misbehaves or crashes outside these. The one table of parameter ranges.
 PARAMETER_CHECKS: Mapping[str, Check] = MappingProxyType(
     {
-        "num_riders": _U64,
-        "num_drivers": _U64,
-        "initial_rider_count": _U64,
-        "initial_driver_count": _U64,
+        "num_riders": _AGENTS,
+        "num_drivers": _AGENTS,
+        "initial_rider_count": _AGENTS,
+        "initial_driver_count": _AGENTS,
         "seed": _U64.with_nulls(),
         "lat_min": _FINITE,
         "lat_max": _FINITE,
@@ -78,7 +88,7 @@ PARAMETER_CHECKS: Mapping[str, Check] = MappingProxyType(
         "pricing_config.per_km_rate": RealRange(0.0),
         "pricing_config.commission_rate": RealRange(0.0, 1.0),
         "pricing_config.surge_enabled": Flag(),
-        "pricing_config.surge_radius_k": _U32,
+        "pricing_config.surge_radius_k": IntRange(0, MAX_SURGE_RADIUS_K),
         "pricing_config.surge_max_multiplier": RealRange(1.0),
         "rng_layout": Choice(MappingProxyType({name: name for name in RNG_LAYOUTS})),
     }

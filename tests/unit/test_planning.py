@@ -257,7 +257,7 @@ def test_the_largest_message_fits_in_an_sqs_message():
     # Worst case under the default limits: 10,000 values of the longest float repr and a
     # second dimension of 20, plus the most failure-injection shard ids (stay under 256 KiB).
     floats = [1.2345678901234567e-300 * (1 + i * 1e-15) for i in range(10_000)]
-    dims = {"base_fare": floats, "num_riders": [2**64 - 1 - i for i in range(20)]}
+    dims = {"base_fare": floats, "match_radius": [2**32 - 1 - i for i in range(20)]}
     worst = request(
         dims,
         run_id="r" * 128,
