@@ -69,3 +69,26 @@ def test_a_malformed_artifact_hash_is_a_configuration_error(value):
     env = {"SWEEP_RESULTS_BUCKET": "results", "SWEEP_ARTIFACT_SHA256": value}
     with pytest.raises(ConfigurationError, match="SWEEP_ARTIFACT_SHA256"):
         DeploymentConfig.from_env(env)
+
+
+def test_a_run_context_completed_later_keeps_the_accepting_codes_provenance():
+    """A replay (or rerun) that finds run_context missing writes it from the submission
+    record, so it names the code that accepted the run, not the code completing it."""
+    from sweeplib import services
+    from sweeplib.contracts import Provenance, parse_sweep_request
+    from sweeplib.dispatch.inline import InlineDispatcher
+
+    store = MemoryObjectStore()
+    accepted = parse_sweep_request({**request(), "run_id": "late-context"})
+    accepting = Provenance(sweeplib_version="0.0.9", kernel_hash="1" * 64)
+    completing = Provenance(sweeplib_version="9.9.9", kernel_hash="2" * 64)
+    dispatcher = InlineDispatcher(store, clock=lambda: NOW)
+    services.submit(accepted, store=store, dispatcher=dispatcher, now=NOW,
+                    request_source="api", provenance=accepting)  # fmt: skip
+    key = keys.RunAddress.of(RUN_DATE, "late-context").run_context_key()
+    first = store.get(key)
+    del store._objects[key]  # the PUT of run_context was lost
+    services.submit(accepted, store=store, dispatcher=dispatcher, now=NOW,
+                    request_source="api", provenance=completing)  # fmt: skip
+    assert store.get(key) == first
+    assert run_context(store, "late-context")["sweeplib_version"] == "0.0.9"
