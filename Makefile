@@ -2,14 +2,14 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-EXTRAS ?= local,aws,athena,notebooks,dev
+EXTRAS ?= local,aws,athena,analysis,notebooks,dev
 comma := ,
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 # checkov pins libraries (boto3, packaging) that clash with ours: it gets its own venv.
 CHECKOV_VENV ?= .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: help venv compile-kernel pure-kernel test lint format demo bench bench-kernel bench-sweep bench-submit package lock-lambda checkov render-terraform deploy destroy kernel report strip-notebooks clean
+.PHONY: help venv compile-kernel pure-kernel test lint format demo bench bench-kernel bench-sweep bench-submit bench-streams bench-reliability package lock-lambda checkov render-terraform deploy destroy kernel report strip-notebooks clean
 
 help:
 	@echo "make demo          set up, run an 8-point sweep locally, query it with Athena SQL"
@@ -25,7 +25,9 @@ help:
 	@echo "make bench         bench-kernel + bench-sweep + bench-submit"
 	@echo "make bench-kernel  kernel throughput benchmark (events/s, medians; BENCH_ARGS=--pure: the pure kernel)"
 	@echo "make bench-sweep   local sweep: parallel efficiency, time outside the kernel"
-	@echo "make bench-submit  API submit latency of the 1,000-shard plan (moto on loopback)"
+	@echo "make bench-submit  API submit latency: 1,000-shard grid, 50,000-point design (moto)"
+	@echo "make bench-streams coupling of neighbouring seeds per rng_layout (SIM_SPEC deviation 6)"
+	@echo "make bench-reliability  fuzz, forged messages, crashes in acceptance, races, replay/status times"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -121,11 +123,17 @@ BENCH_ARGS ?=
 bench-kernel: $(KERNEL_STAMP)
 	$(BIN)/python -m benchmarks.kernel $(BENCH_ARGS)
 
+bench-streams: $(STAMP)
+	$(BIN)/python -m benchmarks.streams
+
 bench-sweep: $(STAMP)
 	$(BIN)/python -m benchmarks.sweep
 
 bench-submit: $(STAMP)
 	POWERTOOLS_LOG_LEVEL=WARNING $(BIN)/python -m benchmarks.submit
+
+bench-reliability: $(STAMP)
+	POWERTOOLS_LOG_LEVEL=CRITICAL $(BIN)/python -m benchmarks.reliability $(if $(JSON),--json $(JSON))
 
 # The demo: a real 8-point sweep in 4 shards, one failure injected on purpose (shard 1),
 # then the run profile, failure diagnostics and per-point metrics from DuckDB, written

@@ -1,10 +1,17 @@
-"""Submit latency of the largest allowed plan (part of ``make bench``).
+"""Submit latency of the largest allowed plans (part of ``make bench``).
 
 Starts moto in server mode on 127.0.0.1 (fake credentials, nothing leaves the machine),
-creates a bucket and a shard queue, and times the API handler accepting a
-200,000-point, 1,000-shard request: validate, plan, claim the run id (conditional S3
-write), write run_context, enqueue 1,000 messages with SendMessageBatch (several batches
-in flight), record the dispatch ledger. API Gateway allows 29 s.
+creates a bucket and a shard queue, and times the API handler accepting
+
+* a 200,000-point, 1,000-shard grid request, and
+* a 50,000-point explicit design (scrambled Sobol over three dimensions, one fixed,
+  DESIGN §3.6) in 1,000 shards,
+
+each: validate, plan, claim the run id (conditional S3 write), write run_context, claim a
+dispatch round, enqueue 1,000 messages with SendMessageBatch (several batches in flight).
+API Gateway allows 29 s. It also finds the largest design of that shape whose API Gateway
+event still fits Lambda's 6 MB synchronous payload and the deployment's
+``MAX_REQUEST_BYTES``, and submits it once.
 
 Usage: ``python -m benchmarks.submit [--repeat N]``.
 """
@@ -22,6 +29,51 @@ import sys
 import time
 
 API_GATEWAY_LIMIT_S = 29.0
+#: Lambda's synchronous invocation payload limit (the whole event, body escaped in it).
+LAMBDA_PAYLOAD_BYTES = 6_291_456
+
+
+def _event(body: dict) -> dict:  # type: ignore[type-arg]
+    return {
+        "version": "2.0",
+        "routeKey": "POST /sweep-run",
+        "rawPath": "/sweep-run",
+        "headers": {"content-type": "application/json"},
+        "requestContext": {"http": {"method": "POST", "path": "/sweep-run"}},
+        "body": json.dumps(body, separators=(",", ":")),
+        "isBase64Encoded": False,
+    }
+
+
+def _design_body(run_id: str, points: int) -> dict:  # type: ignore[type-arg]
+    from sweeplib.designs import make_design, parse_range
+
+    factors = [
+        parse_range("commission_rate=0:0.3"),
+        parse_range("num_drivers=50:500:int"),
+        parse_range("num_riders=100:2000:int"),
+    ]
+    design = make_design("sobol", factors, samples=points, fixed={"match_radius": 5}, seed=1)
+    return design.request(run_id, shard_count=1000, seed=1)
+
+
+def _largest_design(max_request_bytes: int) -> tuple[int, int, int]:
+    """The most design points whose body and event fit: (points, body bytes, event bytes)."""
+    low, high = 1_000, 200_000
+    sizes: dict[int, tuple[int, int]] = {}
+
+    def fits(n: int) -> bool:
+        event = _event(_design_body("largest", n))
+        body_bytes = len(event["body"].encode())
+        event_bytes = len(json.dumps(event).encode())
+        sizes[n] = (body_bytes, event_bytes)
+        return body_bytes <= max_request_bytes and event_bytes <= LAMBDA_PAYLOAD_BYTES
+
+    while high - low > 500:
+        middle = (low + high) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle)
+    fits(low)
+    return low, *sizes[low]
 
 
 def _free_port() -> int:
@@ -66,9 +118,10 @@ def main() -> int:
 
         s3, sqs = aws.client("s3"), aws.client("sqs")
         s3.create_bucket(Bucket="bench-results")
-        timings = []
-        for attempt in range(args.repeat):
-            queue_url = sqs.create_queue(QueueName=f"bench-shards-{attempt}")["QueueUrl"]
+        queues = iter(range(10**6))
+
+        def submit(body: dict) -> float:  # type: ignore[type-arg]
+            queue_url = sqs.create_queue(QueueName=f"bench-shards-{next(queues)}")["QueueUrl"]
             config = DeploymentConfig.from_env(
                 {"SWEEP_RESULTS_BUCKET": "bench-results", "SHARD_QUEUE_URL": queue_url}
             )
@@ -78,40 +131,57 @@ def main() -> int:
                 SqsDispatcher(queue_url, client=sqs),
                 lambda: dt.datetime.now(dt.UTC),
             )
-            body = {
-                "run_id": f"bench-{attempt}-{int(time.time())}",
-                "dimensions": {
-                    "commission_rate": [round(0.01 * i, 2) for i in range(50)],
-                    "num_drivers": list(range(100, 140)),
-                    "num_riders": list(range(500, 600)),
-                },
-                "shard_count": 1000,
-                "seed": 1,
-            }
-            event = {
-                "version": "2.0",
-                "routeKey": "POST /sweep-run",
-                "rawPath": "/sweep-run",
-                "requestContext": {"http": {"method": "POST", "path": "/sweep-run"}},
-                "body": json.dumps(body),
-                "isBase64Encoded": False,
-            }
+            event = _event(body)
             started = time.perf_counter()
             answer = handle(event, deployment=lambda built=deployment: built)
             elapsed = time.perf_counter() - started
             if answer["statusCode"] != 202:
-                raise SystemExit(f"submission failed: {answer}")
+                raise SystemExit(f"submission failed: {answer['body'][:500]}")
             depth = sqs.get_queue_attributes(
                 QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"]
             )["Attributes"]["ApproximateNumberOfMessages"]
             if int(depth) != 1000:
                 raise SystemExit(f"expected 1000 messages, found {depth}")
-            timings.append(elapsed)
-        median = statistics.median(timings)
+            return elapsed
+
+        def report(what: str, timings: list[float]) -> None:
+            print(
+                f"submit of {what} against moto on loopback: median "
+                f"{statistics.median(timings):.2f} s over {len(timings)} (min "
+                f"{min(timings):.2f}, max {max(timings):.2f}); API Gateway allows "
+                f"{API_GATEWAY_LIMIT_S:.0f} s"
+            )
+
+        stamp = int(time.time())
+        grid = {
+            "dimensions": {
+                "commission_rate": [round(0.01 * i, 2) for i in range(50)],
+                "num_drivers": list(range(100, 140)),
+                "num_riders": list(range(500, 600)),
+            },
+            "shard_count": 1000,
+            "seed": 1,
+        }
+        report(
+            "a 200,000-point, 1,000-shard grid",
+            [submit({"run_id": f"grid-{i}-{stamp}", **grid}) for i in range(args.repeat)],
+        )
+        design = _design_body("design", 50_000)
+        event_bytes = len(json.dumps(_event(design)).encode())
+        report(
+            f"a 50,000-point explicit Sobol design in 1,000 shards ({event_bytes:,}-byte event)",
+            [submit({**design, "run_id": f"design-{i}-{stamp}"}) for i in range(args.repeat)],
+        )
+        limit = DeploymentConfig.from_env({"SWEEP_RESULTS_BUCKET": "b"}).max_request_bytes
+        points, body_bytes, event_bytes = _largest_design(limit)
         print(
-            f"submit of a 200,000-point, 1,000-shard plan against moto on loopback: "
-            f"median {median:.2f} s over {args.repeat} (min {min(timings):.2f}, "
-            f"max {max(timings):.2f}); API Gateway allows {API_GATEWAY_LIMIT_S:.0f} s"
+            f"largest design of this shape accepted: {points:,} points ({body_bytes:,}-byte "
+            f"body ≤ MAX_REQUEST_BYTES {limit:,}; {event_bytes:,}-byte event ≤ Lambda's "
+            f"{LAMBDA_PAYLOAD_BYTES:,})"
+        )
+        report(
+            f"the largest design ({points:,} points)",
+            [submit(_design_body(f"largest-{stamp}", points))],
         )
     finally:
         server.stop()

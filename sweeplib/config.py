@@ -7,7 +7,9 @@
 | ``SWEEP_RESULTS_PREFIX`` | base key prefix | ``serverless-sweeps/outcomes`` |
 | ``MAX_SHARDS`` | most shards one run may have | 1000 |
 | ``MAX_POINTS`` | most points one run may have | 200000 |
-| ``MAX_REQUEST_BYTES`` | largest accepted request body | 262144 |
+| ``MAX_REQUEST_BYTES`` | largest accepted request body | 5242880 |
+| ``SWEEP_ARTIFACT_SHA256`` | sha256 of the deployed zip, recorded in ``run_context`` | none |
+| ``MAX_AGENTS_PER_POINT`` | most riders (and drivers) of one point; ≤ the kernel's cap | 1000000 |
 | ``DISPATCH_ENABLED`` | ``true``/``false``: accept submissions (staged rollout switch) | ``true`` |
 
 A missing or malformed value raises :class:`~sweeplib.errors.ConfigurationError`
@@ -25,7 +27,12 @@ from sweeplib.dispatch import MAX_MESSAGE_BYTES
 from sweeplib.errors import ConfigurationError, InvalidRequest
 from sweeplib.storage import keys
 
-__all__ = ["DeploymentConfig"]
+__all__ = ["DEFAULT_MAX_REQUEST_BYTES", "DeploymentConfig"]
+
+#: The largest request body by default: an explicit ``points`` design of this size still
+#: fits, with the API Gateway event around it (JSON-escaped body, headers), in Lambda's
+#: 6 MB synchronous payload (measured by ``make bench-submit``).
+DEFAULT_MAX_REQUEST_BYTES = 5_242_880
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -38,6 +45,15 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
         raise ConfigurationError(name, f"must be an integer, got {raw!r}") from None
     if not low <= value <= high:
         raise ConfigurationError(name, f"must be in [{low}, {high}], got {value}")
+    return value
+
+
+def _sha256(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip().lower()
+    if not value:
+        return None
+    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+        raise ConfigurationError(name, f"must be 64 hex digits (a sha256), got {value[:80]!r}")
     return value
 
 
@@ -64,6 +80,9 @@ class DeploymentConfig:
     limits: Limits
     max_request_bytes: int
     dispatch_enabled: bool
+    artifact_sha256: str | None = None
+    #: ``MAX_AGENTS_PER_POINT``: the deployment's cap on ``num_riders``/``num_drivers``.
+    max_agents_per_point: int = 1_000_000
 
     def __post_init__(self) -> None:
         if self.limits.max_message_bytes is None:
@@ -72,6 +91,8 @@ class DeploymentConfig:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> DeploymentConfig:
+        from sweeplib.sim.params import MAX_AGENTS  # stdlib only; not at cold import
+
         bucket = env.get("SWEEP_RESULTS_BUCKET", "").strip()
         if not bucket:
             raise ConfigurationError("SWEEP_RESULTS_BUCKET", "is not set")
@@ -88,8 +109,12 @@ class DeploymentConfig:
                 max_points=_int(env, "MAX_POINTS", 200_000, 1, 10_000_000),
                 max_shards=_int(env, "MAX_SHARDS", 1_000, 1, 100_000),
             ),
-            max_request_bytes=_int(env, "MAX_REQUEST_BYTES", MAX_MESSAGE_BYTES, 1, 10 * 2**20),
+            max_request_bytes=_int(
+                env, "MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES, 1, 10 * 2**20
+            ),
             dispatch_enabled=_flag(env, "DISPATCH_ENABLED", True),
+            artifact_sha256=_sha256(env, "SWEEP_ARTIFACT_SHA256"),
+            max_agents_per_point=_int(env, "MAX_AGENTS_PER_POINT", MAX_AGENTS, 1, MAX_AGENTS),
         )
 
     def require_queue(self) -> str:

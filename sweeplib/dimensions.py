@@ -20,21 +20,23 @@ This module is pure: values in, ``None`` or :class:`~sweeplib.errors.InvalidRequ
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, TypeAlias
 
 from sweeplib.checks import Check, Choice, IntRange
-from sweeplib.errors import InvalidRequest
+from sweeplib.errors import InvalidRequest, PlanTooLarge
 from sweeplib.sim.params import PARAMETER_CHECKS, MatchingAlgorithm
 
 __all__ = [
+    "COUNT_DIMENSIONS",
     "DIMENSIONS",
     "DIMENSION_NAMES",
     "MAX_DURATION_HOURS",
     "DimensionSpec",
     "JSONScalar",
+    "check_counts",
     "check_point",
     "validate_dimension_name",
     "validate_dimension_value",
@@ -61,6 +63,7 @@ _MATCHING_ALGORITHMS = Choice(
     )
 )
 _TRAFFIC_PROFILES = Choice(MappingProxyType({"none": "none", "berlin": "berlin"}))
+_RNG_LAYOUTS = PARAMETER_CHECKS["rng_layout"]
 
 
 def _same(value: JSONScalar) -> Any:
@@ -81,6 +84,11 @@ def _matching_algorithm(value: JSONScalar) -> Any:
 
 def _traffic_profile(value: JSONScalar) -> Any:
     return _TRAFFIC_PROFILES.canonical(value)
+
+
+def _rng_layout(value: JSONScalar) -> Any:
+    assert isinstance(_RNG_LAYOUTS, Choice)
+    return _RNG_LAYOUTS.canonical(value)
 
 
 @dataclass(frozen=True)
@@ -219,6 +227,15 @@ _SPECS = (
         to_kernel=_real,
     ),
     _dimension(
+        "rng_layout",
+        "string: independent or original; case-insensitive",
+        "how per-entity random streams derive from the point's seed: independent (the "
+        "default: hashed, so neighbouring seeds give independent runs) or original (the "
+        "Rust kernel's seed + k, for side-by-side comparison; neighbouring seeds correlate)",
+        check=_RNG_LAYOUTS,
+        to_kernel=_rng_layout,
+    ),
+    _dimension(
         "simulation_duration_hours",
         f"unsigned integer in [1, {MAX_DURATION_HOURS}], or null",
         "simulated hours: the run ends at h × 3,600,000 ms, absolute "
@@ -313,6 +330,37 @@ def validate_dimension_value(name: str, value: object, index: int | None = None)
     if reason is not None:
         field = f"dimensions.{name}" if index is None else f"dimensions.{name}[{index}]"
         raise InvalidRequest(field, reason)
+
+
+#: The dimensions that count agents: a deployment may cap them below the kernel's range.
+COUNT_DIMENSIONS = ("num_riders", "num_drivers")
+
+
+def check_counts(
+    dimensions: Mapping[str, Sequence[JSONScalar]], cap: int, *, field: str = "dimensions"
+) -> None:
+    """Refuse agent counts above a deployment's cap (``MAX_AGENTS_PER_POINT``).
+
+    The kernel honours up to :data:`sweeplib.sim.params.MAX_AGENTS`; a deployment may
+    allow less (a point's memory and time grow with its riders and drivers).
+
+    Raises
+    ------
+    PlanTooLarge
+        ``dimensions.<name>[<index>]`` of the first count over ``cap`` (for a ``points``
+        design, ``field="points"``: ``points[<index>].<name>``).
+    """
+    for name in COUNT_DIMENSIONS:
+        for index, value in enumerate(dimensions.get(name, ())):
+            if isinstance(value, int) and not isinstance(value, bool) and value > cap:
+                where = (
+                    f"{field}[{index}].{name}" if field == "points" else f"{field}.{name}[{index}]"
+                )
+                raise PlanTooLarge(
+                    where,
+                    f"{value} exceeds this deployment's cap of {cap} per point "
+                    "(MAX_AGENTS_PER_POINT)",
+                )
 
 
 def check_point(selected: Mapping[str, object]) -> dict[str, JSONScalar]:

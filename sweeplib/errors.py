@@ -7,6 +7,8 @@
     │   ├── PlanTooLarge(field, reason)          plan_too_large    valid values, but over a limit
     │   └── ScenarioError(field, reason)         invalid_scenario  kernel parameters it cannot run
     ├── InvalidShardMessage(field, reason)       invalid_message   a queue message is malformed
+    │   └── MessageRefused(run_id, shard_id, field, reason)
+    │                                            message_refused   not a message of a submitted run
     ├── RunConflict(run_id, reason)              run_conflict      run id taken by another request
     ├── ShardFailed(run_id, shard_id, error_code, cause)
     │                                            shard_failed      its failure record is written
@@ -48,6 +50,7 @@ __all__ = [
     "ConfigurationError",
     "InvalidRequest",
     "InvalidShardMessage",
+    "MessageRefused",
     "ObjectNotFound",
     "PlanTooLarge",
     "PreconditionFailed",
@@ -104,6 +107,18 @@ class InvalidShardMessage(SweepError):
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+
+
+class MessageRefused(InvalidShardMessage):
+    """A well-formed shard message that is not the message the planner made for that shard
+    of a submitted run (unknown run id, shard outside the plan, any field changed)."""
+
+    code = "message_refused"
+
+    def __init__(self, run_id: str, shard_id: int, field: str, reason: str) -> None:
+        super().__init__(field, reason)
+        self.run_id = run_id
+        self.shard_id = shard_id
 
 
 class RunConflict(SweepError):

@@ -135,6 +135,7 @@ def effective_parameters_document(
             "spawn_weighting": "Uniform"
             if params.spawn_weighting == "uniform"
             else "BerlinHotspots",
+            "rng_layout": params.rng_layout,
         },
     }
 

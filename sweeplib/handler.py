@@ -3,7 +3,10 @@
 * **API Gateway** (REST payload v1 or HTTP API payload v2):
   ``POST /sweep-run`` validates, plans, claims the run id, writes ``run_context`` and
   enqueues one SQS message per shard (202); ``GET /sweep-run/{run_id}`` answers the run's
-  shard counts from its outcome objects.
+  shard counts from its outcome objects; ``POST /sweep-run/{run_id}/cancel`` marks the
+  run cancelled (200; workers then run none of its shards);
+  ``POST /sweep-run/{run_id}/rerun`` re-enqueues its failed and missing shards (202,
+  idempotent per ``rerun_id``).
 * **SQS** (the event source mapping, ``ReportBatchItemFailures`` on): every record is a
   shard message run by :func:`sweeplib.worker.execute_shard_body`; the response names
   exactly the failed message ids, so one bad shard never fails its batch-mates.
@@ -12,8 +15,10 @@
 Each route is one call of the service layer (:func:`sweeplib.services.submit`,
 :func:`sweeplib.services.status`); errors become answers through the API's one codec,
 :mod:`sweeplib.wire`: 400 invalid request (nothing written, nothing enqueued), 404
-unknown run or route, 405 wrong method, 409 run id taken by another request, 500
-misconfiguration, 502 storage failure, 503 dispatch incomplete or disabled.
+unknown run or route (only the exact routes match), 405 wrong method, 409 run id taken by
+another request, 415 a body that is not JSON, 500 misconfiguration or an unexpected error,
+502 storage failure, 503 dispatch incomplete or disabled. Answers carry stable codes and
+plain messages; object keys, AWS error text and tracebacks go to the logs only.
 """
 
 from __future__ import annotations
@@ -44,7 +49,16 @@ from sweeplib.errors import (
     SweepError,
 )
 from sweeplib.storage.store import ObjectStore
-from sweeplib.wire import REPLAY_HEADER, ROUTE, STATUS_ROUTE, ErrorResponse, error_response, problem
+from sweeplib.wire import (
+    CANCEL_ROUTE,
+    REPLAY_HEADER,
+    RERUN_ROUTE,
+    ROUTE,
+    STATUS_ROUTE,
+    ErrorResponse,
+    error_response,
+    problem,
+)
 
 # Kept light on purpose: a cold import of this module loads neither pyarrow, numpy,
 # the kernel nor boto3, nor the service layer. The API path imports the services on first
@@ -108,15 +122,24 @@ def handle(
     """Dispatch on the event's shape; ``deployment`` overrides the environment (tests)."""
     factory = deployment or _deployment
     shape = event_shape(event)
-    if shape == "sqs":
-        return _handle_sqs(event, context, factory)
-    if shape in ("api_v1", "api_v2"):
-        return _handle_api(event, shape, factory)
+    try:
+        if shape == "sqs":
+            return _handle_sqs(event, context, factory)
+        if shape in ("api_v1", "api_v2"):
+            return _handle_api(event, shape, factory)
+    except Exception:  # a bug: answered with a designed document, the details logged
+        logger.exception("unexpected error", extra={"event_name": "internal_error", "shape": shape})
+        if shape == "sqs":
+            return {"batchItemFailures": [{"itemIdentifier": i} for i in _message_ids(event)]}
+        return _answer(problem(500, "internal_error", _INTERNAL))
     logger.error("unsupported event", extra={"event_name": "unsupported_event", "shape": shape})
     return {
         "error": "unsupported_event",
         "message": "expected an API Gateway request (payload v1 or v2) or an SQS batch",
     }
+
+
+_INTERNAL = "internal error; the details are in the function's logs"
 
 
 def event_shape(event: Any) -> str:
@@ -128,7 +151,7 @@ def event_shape(event: Any) -> str:
         sources = {r.get("eventSource") for r in records if isinstance(r, Mapping)}
         return "sqs" if sources == {"aws:sqs"} else "unknown"
     if event.get("version") == "2.0" and isinstance(event.get("requestContext"), Mapping):
-        return "api_v2" if "http" in event["requestContext"] else "unknown"
+        return "api_v2" if isinstance(event["requestContext"].get("http"), Mapping) else "unknown"
     if "httpMethod" in event and isinstance(event.get("requestContext"), Mapping):
         return "api_v1"
     return "unknown"
@@ -152,24 +175,59 @@ def _answer(error: ErrorResponse) -> dict[str, Any]:
     return _response(error.status, error.body)
 
 
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def _route(event: Mapping[str, Any], shape: str) -> tuple[str, str, str | None]:
-    """(method, route, run_id) with route ``"/sweep-run"``, ``"/sweep-run/{run_id}"`` or ``""``."""
+    """(method, route, run_id) with route ``"/sweep-run"``, ``"/sweep-run/{run_id}"`` or ``""``.
+
+    Only the exact paths match (``/anything/sweep-run`` is no route); an HTTP API stage
+    other than ``$default`` is the one prefix allowed in ``rawPath``.
+    """
+    context = event["requestContext"]
     if shape == "api_v2":
-        method = str(event["requestContext"]["http"].get("method", "")).upper()
-        path = str(event.get("rawPath") or event["requestContext"]["http"].get("path", ""))
+        http = context["http"]
+        method = _text(http.get("method"))
+        path = _text(event.get("rawPath")) or _text(http.get("path"))
+        stage = _text(context.get("stage"))
+        if stage and stage != "$default" and path.startswith(f"/{stage}/"):
+            path = path[len(stage) + 1 :]
     else:
-        method = str(event.get("httpMethod", "")).upper()
-        path = str(event.get("path") or "")
-    params = event.get("pathParameters") or {}
-    run_id = params.get("run_id") if isinstance(params, Mapping) else None
-    parts = [p for p in path.split("/") if p]
-    if "sweep-run" in parts:
-        tail = parts[parts.index("sweep-run") + 1 :]
-        if not tail:
-            return method, ROUTE, None
-        if len(tail) == 1:
-            return method, STATUS_ROUTE, run_id if run_id is not None else tail[0]
-    return method, "", None
+        method = _text(event.get("httpMethod"))
+        path = _text(event.get("path"))
+    method = method.upper()
+    if path == ROUTE:
+        return method, ROUTE, None
+    tail = path.removeprefix(ROUTE + "/") if path.startswith(ROUTE + "/") else ""
+    segment, _, action = tail.partition("/")
+    if not segment or "/" in action or action not in ("", "cancel", "rerun"):
+        return method, "", None
+    params = event.get("pathParameters")
+    named = params.get("run_id") if isinstance(params, Mapping) else None
+    run_id = named if isinstance(named, str) and named else segment
+    route = {"": STATUS_ROUTE, "cancel": CANCEL_ROUTE, "rerun": RERUN_ROUTE}[action]
+    return method, route, run_id
+
+
+_JSON_TYPES = ("application/json",)
+
+
+def _content_type(event: Mapping[str, Any]) -> str | None:
+    """The request's media type (lower case, without parameters), if it names one."""
+    headers = event.get("headers")
+    if not isinstance(headers, Mapping):
+        return None
+    for name, value in headers.items():
+        if isinstance(name, str) and name.lower() == "content-type" and isinstance(value, str):
+            return value.split(";", 1)[0].strip().lower()
+    return None
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type in _JSON_TYPES or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
 
 
 def _body(event: Mapping[str, Any], limit: int) -> bytes:
@@ -178,13 +236,21 @@ def _body(event: Mapping[str, Any], limit: int) -> bytes:
         raise InvalidRequest("body", "is empty; expected a JSON sweep request")
     if not isinstance(raw, str):
         raise InvalidRequest("body", "must be a string")
-    if event.get("isBase64Encoded"):
+    encoded = event.get("isBase64Encoded", False)
+    if encoded is None:
+        encoded = False
+    if not isinstance(encoded, bool):
+        raise InvalidRequest("isBase64Encoded", "must be true or false")
+    if encoded:
         try:
             data = base64.b64decode(raw, validate=True)
         except ValueError:
             raise InvalidRequest("body", "is marked base64 but is not valid base64") from None
     else:
-        data = raw.encode()
+        try:
+            data = raw.encode()
+        except UnicodeEncodeError:
+            raise InvalidRequest("body", "is not valid Unicode text (a lone surrogate)") from None
     if len(data) > limit:
         raise InvalidRequest("body", f"is {len(data):,} bytes; the limit is {limit:,}")
     return data
@@ -197,16 +263,32 @@ def _handle_api(
     method, route, run_id = _route(event, shape)
     if route == "":
         return _answer(
-            problem(404, "not_found", "routes: POST /sweep-run, GET /sweep-run/{run_id}")
+            problem(
+                404,
+                "not_found",
+                "routes: POST /sweep-run, GET /sweep-run/{run_id}, POST /sweep-run/{run_id}/cancel",
+            )
         )
-    if route == ROUTE and method != "POST":
-        return _answer(problem(405, "method_not_allowed", "use POST /sweep-run"))
-    if route != ROUTE and method != "GET":
-        return _answer(problem(405, "method_not_allowed", "use GET /sweep-run/{run_id}"))
+    wanted = {ROUTE: "POST", STATUS_ROUTE: "GET", CANCEL_ROUTE: "POST", RERUN_ROUTE: "POST"}[route]
+    if method != wanted:
+        return _answer(problem(405, "method_not_allowed", f"use {wanted} {route}"))
+    media_type = _content_type(event) if route in (ROUTE, RERUN_ROUTE) else None
+    if media_type is not None and not _is_json(media_type):
+        return _answer(
+            problem(
+                415,
+                "unsupported_media_type",
+                "the request body must be JSON (Content-Type: application/json)",
+            )
+        )
     try:
         deployment = factory()
         if route == ROUTE:
             return _submit(event, deployment, started)
+        if route == CANCEL_ROUTE:
+            return _cancel(str(run_id), deployment)
+        if route == RERUN_ROUTE:
+            return _rerun(event, str(run_id), deployment)
         return _status(str(run_id), deployment)
     except SweepError as error:
         _log_refusal(error)
@@ -214,16 +296,32 @@ def _handle_api(
 
 
 def _log_refusal(error: SweepError) -> None:
+    """Log what the answer leaves out: keys, AWS error text, configuration details."""
     if isinstance(error, InvalidRequest):
         logger.info(
             "request rejected", extra={"event_name": "validation_error", "field": error.field}
         )
     elif isinstance(error, ConfigurationError):
         logger.error(
-            "misconfigured", extra={"event_name": "configuration_error", "variable": error.name}
+            "misconfigured",
+            extra={
+                "event_name": "configuration_error",
+                "variable": error.name,
+                "reason": error.reason,
+            },
         )
-    elif isinstance(error, StorageError) and not isinstance(error, ObjectNotFound):
-        logger.error("storage failure", extra={"event_name": "storage_error", "key": error.key})
+    elif isinstance(error, ObjectNotFound):
+        logger.info("not found", extra={"event_name": "not_found", "key": error.key})
+    elif isinstance(error, StorageError):
+        logger.error(
+            "storage failure",
+            extra={"event_name": "storage_error", "key": error.key, "reason": error.reason},
+        )
+    else:
+        logger.error(
+            "request failed",
+            extra={"event_name": "internal_error", "code": error.code, "detail": str(error)},
+        )
 
 
 def _submit(event: Mapping[str, Any], deployment: Deployment, started: float) -> dict[str, Any]:
@@ -233,10 +331,17 @@ def _submit(event: Mapping[str, Any], deployment: Deployment, started: float) ->
             problem(503, "dispatch_disabled", "this deployment does not accept runs now")
         )
     request = parse_sweep_request_json(_body(event, config.max_request_bytes), config.limits)
+    from sweeplib.dimensions import check_counts
+
+    if request.points is not None:  # a points design: each point's counts, named by point
+        check_counts(request.points.columns(), config.max_agents_per_point, field="points")
+    else:
+        check_counts(request.dimensions, config.max_agents_per_point)
     config.require_queue()
     if deployment.dispatcher is None:  # pragma: no cover - require_queue guards this
         raise ConfigurationError("SHARD_QUEUE_URL", "is not set")
     from sweeplib import services
+    from sweeplib.provenance import current_provenance
 
     acceptance = services.submit(
         request,
@@ -246,6 +351,7 @@ def _submit(event: Mapping[str, Any], deployment: Deployment, started: float) ->
         request_source="api",
         limits=config.limits,
         prefix=config.prefix,
+        provenance=current_provenance(config.artifact_sha256),
     )
     logger.info(
         "run accepted",
@@ -277,8 +383,90 @@ def _submit(event: Mapping[str, Any], deployment: Deployment, started: float) ->
 def _status(run_id: str, deployment: Deployment) -> dict[str, Any]:
     from sweeplib import services  # the run id is checked where its keys are built
 
-    found = services.status(deployment.store, run_id, prefix=deployment.config.prefix)
+    try:
+        found = services.status(deployment.store, run_id, prefix=deployment.config.prefix)
+    except ObjectNotFound as error:
+        _log_refusal(error)
+        return _answer(problem(404, "not_found", f"no run {run_id} was accepted", run_id=run_id))
     return _response(200, found.as_dict())
+
+
+def _cancel(run_id: str, deployment: Deployment) -> dict[str, Any]:
+    from sweeplib import services
+
+    try:
+        submission = services.cancel(
+            deployment.store, run_id, now=deployment.clock(), prefix=deployment.config.prefix
+        )
+    except ObjectNotFound as error:
+        _log_refusal(error)
+        return _answer(problem(404, "not_found", f"no run {run_id} was accepted", run_id=run_id))
+    logger.warning("run cancelled", extra={"event_name": "run_cancelled", "run_id": run_id})
+    return _response(
+        200, {"run_id": submission.run_id, "run_date": submission.run_date, "cancelled": True}
+    )
+
+
+def _rerun(event: Mapping[str, Any], run_id: str, deployment: Deployment) -> dict[str, Any]:
+    """Re-enqueue the run's failed and missing shards, once per ``rerun_id`` (the body's
+    optional ``{"rerun_id": "…"}``; by default derived from the run's state)."""
+    from sweeplib import services
+
+    rerun_id = None
+    if event.get("body") not in (None, ""):
+        try:
+            document = json.loads(_body(event, deployment.config.max_request_bytes))
+        except ValueError:  # UnicodeDecodeError included
+            raise InvalidRequest("body", "is not valid JSON") from None
+        if not isinstance(document, dict) or set(document) - {"rerun_id"}:
+            raise InvalidRequest("body", 'must be a JSON object with at most "rerun_id"')
+        rerun_id = document.get("rerun_id")
+        if rerun_id is not None and not isinstance(rerun_id, str):
+            raise InvalidRequest("rerun_id", "must be a string")
+    if deployment.dispatcher is None:
+        raise ConfigurationError("SHARD_QUEUE_URL", "is not set (needed to rerun shards)")
+    try:
+        done = services.rerun(
+            deployment.store,
+            run_id,
+            deployment.dispatcher,
+            prefix=deployment.config.prefix,
+            idempotent=True,
+            rerun_id=rerun_id,
+        )
+    except ObjectNotFound as error:
+        _log_refusal(error)
+        return _answer(problem(404, "not_found", f"no run {run_id} was accepted", run_id=run_id))
+    logger.info(
+        "rerun",
+        extra={
+            "event_name": "run_rerun",
+            "run_id": run_id,
+            "rerun_id": done.rerun_id,
+            "shards": len(done.shard_ids),
+            "replayed": done.replayed,
+        },
+    )
+    body = {
+        "run_id": run_id,
+        "run_date": done.submission.run_date,
+        "rerun_id": done.rerun_id,
+        "shards": list(done.shard_ids),
+        "enqueued": list(done.report.dispatched),
+        "not_enqueued": list(done.report.not_dispatched),
+        "replayed": done.replayed,
+    }
+    if done.report.not_dispatched:
+        return _answer(
+            problem(
+                503,
+                "dispatch_incomplete",
+                f"{len(done.report.not_dispatched)} shard(s) could not be enqueued; "
+                "rerun again with another rerun_id to enqueue them",
+                **body,
+            )
+        )
+    return _response(202, body, {REPLAY_HEADER: "true"} if done.replayed else None)
 
 
 # -- SQS -------------------------------------------------------------------------------
@@ -299,16 +487,32 @@ def _handle_sqs(
         deployment = factory()
     except SweepError as error:
         logger.error(
-            "misconfigured; failing the whole batch", extra={"event_name": "configuration_error"}
+            "misconfigured; failing the whole batch",
+            extra={"event_name": "configuration_error", "detail": str(error)},
         )
-        ids = [r.get("messageId") for r in event["Records"] if isinstance(r, Mapping)]
-        _ = error
-        return {"batchItemFailures": [{"itemIdentifier": i} for i in ids if i]}
+        return {"batchItemFailures": [{"itemIdentifier": i} for i in _message_ids(event)]}
+    records = [r for r in event["Records"] if _message_id(r) is not None]
+    if len(records) < len(event["Records"]):
+        # SQS always sets messageId; a record without one cannot be named in the answer,
+        # so it is not run (and not retried): logged for whoever built the event.
+        logger.error(
+            "SQS records without a messageId were not run",
+            extra={
+                "event_name": "malformed_record",
+                "count": len(event["Records"]) - len(records),
+            },
+        )
+    if not records:
+        return {"batchItemFailures": []}
 
     def run_record(record: SQSRecord) -> None:
         started = time.perf_counter()
         result = execute_shard_body(
-            record.body, deployment.store, deployment.clock(), prefix=deployment.config.prefix
+            record.body,
+            deployment.store,
+            deployment.clock(),
+            prefix=deployment.config.prefix,
+            deadline=shard_deadline(context),
         )
         logger.info(
             "shard finished",
@@ -325,6 +529,40 @@ def _handle_sqs(
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     response = process_partial_response(
-        event=dict(event), record_handler=run_record, processor=processor, context=context
+        event={**event, "Records": records},
+        record_handler=run_record,
+        processor=processor,
+        context=context,
     )
     return dict(response)
+
+
+#: Seconds kept before the Lambda's deadline to write a shard's ``timeout`` failure record.
+TIMEOUT_MARGIN_S = 5.0
+
+
+def shard_deadline(context: Any) -> float | None:
+    """The :func:`time.monotonic` time by which a shard must stop: the invocation's
+    remaining time (``context.get_remaining_time_in_millis()``) less
+    :data:`TIMEOUT_MARGIN_S`; ``None`` without a Lambda context."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if not callable(remaining):
+        return None
+    try:
+        milliseconds = float(remaining())
+    except (TypeError, ValueError):
+        return None
+    return time.monotonic() + milliseconds / 1000 - TIMEOUT_MARGIN_S
+
+
+def _message_id(record: Any) -> str | None:
+    if not isinstance(record, Mapping):
+        return None
+    value = record.get("messageId")
+    return value if isinstance(value, str) and value else None
+
+
+def _message_ids(event: Mapping[str, Any]) -> list[str]:
+    records = event.get("Records")
+    found = (_message_id(r) for r in records) if isinstance(records, list) else iter(())
+    return [i for i in found if i is not None]

@@ -1,11 +1,16 @@
 """Run shards on this machine: a process pool calling the Lambda's own worker.
 
 :class:`LocalDispatcher` implements the ``Dispatcher`` port by *executing* the
-shards: each pool process calls :func:`sweeplib.worker.execute_shard_body` on the
-message's JSON against a :class:`~sweeplib.storage.LocalObjectStore`, exactly as the
-Lambda does against S3. A progress bar counts points and shards.
+shards: each pool process decodes the message's JSON and calls
+:func:`sweeplib.worker.execute_shard` against a :class:`~sweeplib.storage.LocalObjectStore`,
+as the Lambda does against S3. The messages come from this process's own planner, not
+from a queue, so they are not checked against the run's submission record (the Lambda's
+:func:`~sweeplib.worker.execute_shard_body` does that). A progress bar counts points and
+shards.
 
-Ctrl-C: pool processes ignore SIGINT; the parent terminates them. Shards that
+Ctrl-C: pool processes ignore SIGINT; the parent terminates them. If the parent is
+killed outright (``kill -9``), each pool process notices within
+:data:`PARENT_POLL_S` and exits instead of computing on as an orphan. Shards that
 finished keep their outcome records; interrupted shards have none (stores write
 atomically, so no partial object is ever visible) and are reported as not
 dispatched, so ``sweep rerun`` (or running the same request again) completes them.
@@ -19,6 +24,7 @@ import multiprocessing
 import os
 import queue
 import signal
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -120,8 +126,28 @@ _PREFIX = keys.DEFAULT_PREFIX
 _PROGRESS: Any = None
 
 
-def _initialize(root: str, prefix: str, progress: Any) -> None:
+#: How often a pool process checks that the process that started it is still alive.
+PARENT_POLL_S = 0.5
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Exit this pool process as soon as its parent is gone (``kill -9`` of ``sweep run``):
+    orphaned, it would keep computing and writing objects nobody collects. A stopped
+    write leaves at most a temporary file, which the next ``sweep run`` removes."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_POLL_S)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _initialize(root: str, prefix: str, progress: Any, parent_pid: int | None = None) -> None:
     global _STORE, _PREFIX, _PROGRESS
+    if parent_pid is not None:
+        _exit_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     # The parent's summary reports every failure; keep the pool processes quiet.
     logging.getLogger("sweeplib").setLevel(logging.ERROR)
@@ -136,12 +162,13 @@ def _report_point(shard_id: int, point_index: int) -> None:
 
 
 def _run_shard(body: str) -> ShardOutcome:
-    from sweeplib.worker import execute_shard_body  # imported in the pool process
+    from sweeplib.worker import execute_shard  # imported in the pool process
 
     assert _STORE is not None
     now = dt.datetime.now(dt.UTC)
+    message = ShardMessage.from_json(body)  # the parent's own message
     try:
-        result = execute_shard_body(body, _STORE, now, prefix=_PREFIX, on_point=_report_point)
+        result = execute_shard(message, _STORE, now, prefix=_PREFIX, on_point=_report_point)
     except ShardFailed as failure:
         return ShardOutcome(failure.shard_id, "failure", 0, failure.error_code, failure.cause)
     return ShardOutcome(
@@ -202,7 +229,7 @@ class LocalDispatcher:
         pool = context.Pool(
             processes=min(self.workers, len(messages)),
             initializer=_initialize,
-            initargs=(str(self.data_dir), self.prefix, progress_queue),
+            initargs=(str(self.data_dir), self.prefix, progress_queue, os.getpid()),
         )
         try:
             # Longest shards first (LPT): the pool's tail is then a short shard, not a

@@ -5,6 +5,10 @@
   sorted order, the **last name varies fastest** (mixed radix), i.e. the order of
   ``itertools.product(*(dimensions[name] for name in sorted(dimensions)))``.
 * :func:`point_seed` is the per-point seed, ``seed XOR point_index`` as unsigned 64-bit.
+* With ``replications`` R (DESIGN §3.6), point ``p`` is design point ``p // R``,
+  replicate ``p % R``; a design point's values come from the grid (decoded as above) or
+  from the request's explicit ``points``. Under ``seeding = "common"`` the seed is
+  ``seed XOR replicate``, so every design point's replicate r shares its random draws.
 * :func:`shard_messages` yields the queue message of every shard, and
   :func:`shard_points` the points of one shard's message (checked values, seeds).
 """
@@ -22,12 +26,13 @@ from sweeplib.contracts import (
     SHARD_STRATEGY_EXPLICIT,
     JSONScalar,
     Limits,
+    Provenance,
     RunContextRecord,
     ShardMessage,
     SweepRequest,
     format_run_date,
 )
-from sweeplib.contracts.request import total_points
+from sweeplib.contracts.request import ExplicitPoints, total_points
 from sweeplib.errors import PlanTooLarge
 
 __all__ = [
@@ -39,7 +44,9 @@ __all__ = [
     "point_index",
     "point_seed",
     "point_values",
+    "request_point",
     "run_context_record",
+    "shard_message",
     "shard_messages",
     "shard_points",
     "total_points",
@@ -114,9 +121,10 @@ def compute_shard_plan(request: SweepRequest, limits: Limits = DEFAULT_LIMITS) -
         points exceed ``limits.max_points`` or a shard's message would be longer than
         ``limits.max_message_bytes``.
     """
-    total = total_points(request.dimensions)
+    total = request.total_points
     if total > limits.max_points:
-        raise PlanTooLarge("dimensions", f"{total} points exceed the limit of {limits.max_points}")
+        field = "points" if request.points is not None else "dimensions"
+        raise PlanTooLarge(field, f"{total} points exceed the limit of {limits.max_points}")
     if request.shard_count is not None:
         count = min(request.shard_count, total)
         strategy, field = SHARD_STRATEGY_EXPLICIT, "shard_count"
@@ -151,19 +159,27 @@ _SIZING_RUN_DATE = "2000-01-01"
 def _check_message_sizes(request: SweepRequest, plan: ShardPlan, limit: int) -> None:
     """Refuse a plan whose shard messages a queue capped at ``limit`` bytes would refuse.
 
-    A message grows with its shard id and bounds only, so the last is the longest; when
-    it is too long, the first message over the limit is named.
+    A grid message grows with its shard id and bounds only, so the last is the longest;
+    a points message carries its own points, so each is measured. The first message
+    over the limit is named.
     """
 
     def size(shard: ShardRange) -> int:
         message = _message(request, plan, shard, _SIZING_RUN_DATE)
         return len(message.to_json().encode("utf-8"))
 
-    if size(plan.shards[-1]) <= limit:
+    if request.points is None and size(plan.shards[-1]) <= limit:
         return
     for shard in plan.shards:
         found = size(shard)
         if found > limit:
+            if request.points is not None:
+                raise PlanTooLarge(
+                    "shard_size" if request.shard_count is None else "shard_count",
+                    f"the queue message of shard {shard.shard_id} carries "
+                    f"{shard.size} points in {found} bytes; SQS takes at most {limit}: "
+                    "use smaller shards",
+                )
             raise PlanTooLarge(
                 "dimensions",
                 f"the queue message of shard {shard.shard_id} is {found} bytes; SQS takes "
@@ -301,9 +317,29 @@ def shard_messages(
         yield _message(request, plan, shard, date_text)
 
 
+def shard_message(
+    request: SweepRequest, plan: ShardPlan, shard_id: int, run_date: dt.date | str
+) -> ShardMessage:
+    """The message of one shard: the one :func:`shard_messages` yields for ``shard_id``.
+
+    Raises
+    ------
+    IndexError
+        If ``shard_id`` is not a shard of ``plan``.
+    """
+    if not 0 <= shard_id < plan.shard_count:
+        raise IndexError(f"shard {shard_id} is not in a plan of {plan.shard_count} shard(s)")
+    return _message(request, plan, plan.shards[shard_id], format_run_date(run_date))
+
+
 def _message(
     request: SweepRequest, plan: ShardPlan, shard: ShardRange, run_date: str
 ) -> ShardMessage:
+    points, offset = None, 0
+    if request.points is not None:
+        offset = shard.start_index // request.replications
+        last = (shard.end_index_exclusive - 1) // request.replications
+        points = ExplicitPoints(request.points.names, request.points.rows[offset : last + 1])
     return ShardMessage(
         schema_version=SCHEMA_VERSION,
         run_id=request.run_id,
@@ -316,30 +352,72 @@ def _message(
         end_index_exclusive=shard.end_index_exclusive,
         seed=request.seed,
         failure_injection_shards=request.failure_injection_shards,
+        replications=request.replications,
+        seeding=request.seeding,
+        points=points,
+        points_offset=offset,
     )
 
 
 @dataclass(frozen=True, slots=True)
 class SweepPoint:
     """One point of a sweep: its index, its dimension values (checked when the request
-    or message was parsed) and its seed."""
+    or message was parsed), its seed, and which design point and replicate it is."""
 
     index: int
     values: Mapping[str, JSONScalar]
     seed: int
+    design_point: int = -1
+    replicate: int = 0
+
+    def __post_init__(self) -> None:
+        if self.design_point < 0:  # a point given without a design: its own design point
+            object.__setattr__(self, "design_point", self.index)
 
 
 def shard_points(message: ShardMessage) -> Iterator[SweepPoint]:
-    """The points of one shard, in index order (values decoded as :func:`point_values`)."""
-    names = tuple(message.dimensions)  # sorted when the message was built or decoded
-    columns = [message.dimensions[name] for name in names]
+    """The points of one shard, in index order (values decoded as :func:`point_values`,
+    or read from the message's explicit points)."""
     seed = message.seed & _U64_MASK
+    replications = message.replications
+    common = message.seeding == "common"
+    explicit = message.points
+    names = explicit.names if explicit is not None else tuple(message.dimensions)
+    columns = [message.dimensions[name] for name in names] if explicit is None else []
     for index in range(message.start_index, message.end_index_exclusive):
-        yield SweepPoint(index, _decode(names, columns, index), seed ^ index)
+        design_point, replicate = divmod(index, replications)
+        if explicit is not None:
+            row = explicit.rows[design_point - message.points_offset]
+            values = dict(zip(names, row, strict=True))
+        else:
+            values = _decode(names, columns, design_point)
+        point_seed = seed ^ (replicate if common else index)
+        yield SweepPoint(index, values, point_seed, design_point, replicate)
+
+
+def request_point(request: SweepRequest, index: int) -> SweepPoint:
+    """Point ``index`` of a request (any index, whatever the shards): its values, seed,
+    design point and replicate, as :func:`shard_points` yields it.
+
+    Raises
+    ------
+    IndexError
+        If ``index`` is outside ``[0, request.total_points)``.
+    """
+    if not 0 <= index < request.total_points:
+        raise IndexError(f"point index {index} is outside [0, {request.total_points})")
+    design_point, replicate = divmod(index, request.replications)
+    if request.points is not None:
+        values = request.points.values(design_point)
+    else:
+        values = point_values(request.dimensions, design_point)
+    seed = request.seed & _U64_MASK
+    point_seed = seed ^ (replicate if request.seeding == "common" else index)
+    return SweepPoint(index, values, point_seed, design_point, replicate)
 
 
 def run_context_record(
-    request: SweepRequest, plan: ShardPlan, request_source: str
+    request: SweepRequest, plan: ShardPlan, request_source: str, provenance: Provenance
 ) -> RunContextRecord:
     """The ``run_context`` row written when a run is accepted.
 
@@ -347,6 +425,8 @@ def run_context_record(
     ----------
     request_source : str
         Who submitted the run, e.g. ``"api"`` or ``"local"``.
+    provenance : Provenance
+        The code accepting it (:func:`sweeplib.provenance.current_provenance`).
     """
     return RunContextRecord(
         run_id=request.run_id,
@@ -357,4 +437,11 @@ def run_context_record(
         shard_count=plan.shard_count,
         shard_strategy=plan.shard_strategy,
         max_shards=plan.max_shards,
+        design_kind=request.design_kind,
+        design_points=request.design_points,
+        replications=request.replications,
+        seeding=request.seeding,
+        sweeplib_version=provenance.sweeplib_version,
+        kernel_hash=provenance.kernel_hash,
+        artifact_sha256=provenance.artifact_sha256,
     )

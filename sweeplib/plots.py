@@ -21,12 +21,15 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from sweeplib.analysis import CostEstimate, RunComparison, RunReport
+from sweeplib.contracts import SweepRequest
+from sweeplib.planning import request_point
 
 __all__ = [
     "MAX_PANELS",
     "STATE_COLORS",
     "comparison_figure",
     "coverage_figure",
+    "design_figure",
     "estimate_figure",
     "metrics_by_dimension_figure",
     "new_figure",
@@ -106,6 +109,54 @@ def estimate_figure(estimate: CostEstimate) -> Figure:
     costs.invert_yaxis()
     costs.set_xlabel("USD")
     costs.set_title(f"on Lambda: ${estimate.total_usd:,.4g}")
+    return figure
+
+
+def design_figure(request: SweepRequest, *, max_points: int = 5_000) -> Figure:
+    """The design points as a pair plot: one panel per pair of varied dimensions (a
+    histogram on the diagonal), categorical values as their position in the list.
+
+    Dimensions held at one value are left out; a design larger than ``max_points``
+    shows its first ``max_points`` design points (said in the title).
+    """
+    count = min(request.design_points, max_points)
+    points = pd.DataFrame(
+        [request_point(request, d * request.replications).values for d in range(count)]
+    )
+    varied = [name for name in points.columns if points[name].nunique(dropna=False) > 1]
+    figure = new_figure(max(len(varied), 1), max(len(varied), 1), width=2.4, height=2.2)
+    if not varied:
+        return _empty(figure, "every point has the same values")
+    codes, labels = {}, {}
+    for name in varied:
+        numeric = pd.to_numeric(points[name], errors="coerce")
+        if numeric.isna().any():  # categorical (or null): the value's position
+            names = list(dict.fromkeys(points[name].map(_short)))
+            numeric = points[name].map(_short).map(names.index).astype(float)
+            labels[name] = names
+        codes[name] = numeric
+    axes = figure.subplots(len(varied), len(varied), squeeze=False)
+    for i, row in enumerate(varied):
+        for j, column in enumerate(varied):
+            panel = axes[i][j]
+            if i == j:
+                panel.hist(codes[row], bins=min(20, max(count // 4, 5)), color="#546e7a")
+            else:
+                panel.scatter(codes[column], codes[row], s=6, alpha=0.6, color="#ef6c00")
+            for axis, name in ((panel.xaxis, column), (panel.yaxis, row)):
+                if name in labels and not (i == j and axis is panel.yaxis):
+                    axis.set_ticks(range(len(labels[name])), labels[name])
+                else:
+                    axis.set_major_locator(MaxNLocator(4))
+            if i == len(varied) - 1:
+                panel.set_xlabel(column.replace("_", " "))
+            if j == 0:
+                panel.set_ylabel(row.replace("_", " "))
+    shown = "" if count == request.design_points else f" (first {count:,} shown)"
+    figure.suptitle(
+        f"{request.design_kind} design: {request.design_points:,} design points{shown}"
+        f" × {request.replications} replicate(s)"
+    )
     return figure
 
 

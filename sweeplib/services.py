@@ -12,11 +12,15 @@ Submitting a request at time ``now`` (:func:`submit`):
 2. **claim** the run id with its submission record (:mod:`sweeplib.submissions`): the
    run date is fixed there once; a repeated submission of the same request reuses it,
    a different request under the same run id is a :class:`~sweeplib.errors.RunConflict`;
-3. write the ``run_context`` record (first acceptance only);
-4. dispatch the shard messages not yet dispatched and record them in the run's
-   dispatch ledger — so re-submitting never hands a shard over twice, and a
-   submission that could dispatch only part of its shards is completed by submitting
-   it again.
+3. make sure the ``run_context`` record exists — on every acceptance, not only the
+   first: an acceptance stopped between the claim and this write (a store error, a
+   timeout, a crash, Ctrl-C) is completed by the next submission of the same request,
+   or by :func:`rerun`;
+4. dispatch the shards no earlier submission claimed, after claiming them in the
+   run's next **dispatch round** (a conditional create, :mod:`sweeplib.submissions`):
+   re-submitting — even concurrently, even after a failed write — never hands a shard
+   over twice, and a submission that could dispatch only part of its shards (the
+   queue refused some) is completed by submitting it again (ADR 0018).
 """
 
 from __future__ import annotations
@@ -34,24 +38,30 @@ from sweeplib.contracts import (
     Limits,
     ShardMessage,
     SweepRequest,
+    canonical_json,
+    sha256_hex,
 )
 from sweeplib.dispatch import Dispatcher, DispatchReport
-from sweeplib.errors import InvalidRequest, WaitTimedOut
+from sweeplib.errors import InvalidRequest, PreconditionFailed, StorageError, WaitTimedOut
 from sweeplib.planning import (
     ShardPlan,
     compute_shard_plan,
     run_context_record,
-    shard_messages,
+    shard_message,
 )
+from sweeplib.provenance import Provenance, current_provenance
 from sweeplib.status import RunStatus, run_status
 from sweeplib.storage import keys
 from sweeplib.storage.store import ObjectStore
 from sweeplib.submissions import (
+    RECORD_LIMITS,
     Submission,
+    claim_dispatch_round,
     claim_run,
     load_submission,
-    read_dispatch_ledger,
-    write_dispatch_ledger,
+    read_dispatch_state,
+    record_refused_shards,
+    write_cancel,
 )
 
 if TYPE_CHECKING:
@@ -61,8 +71,11 @@ __all__ = [
     "Acceptance",
     "LocalRun",
     "Rerun",
+    "cancel",
+    "ensure_run_context",
     "messages_for",
     "rerun",
+    "rerun_key",
     "run_local",
     "status",
     "submit",
@@ -77,6 +90,27 @@ def utc_now() -> dt.datetime:
 
 
 # -- submit ----------------------------------------------------------------------------
+
+
+def ensure_run_context(
+    store: ObjectStore, submission: Submission, plan: ShardPlan, *, prefix: str
+) -> bool:
+    """Write the run's ``run_context`` record unless it exists; True when written now.
+
+    The record is a pure function of the submission record (its request, plan and
+    source), so writing it again after an interrupted acceptance gives the same bytes.
+    """
+    address = keys.RunAddress.of(submission.run_date, submission.run_id, prefix=prefix)
+    key = address.run_context_key()
+    if store.exists(key):
+        return False
+    from sweeplib.storage.parquet import encode_rows  # pyarrow: only when accepting
+    from sweeplib.storage.schemas import RUN_CONTEXT_SCHEMA
+
+    provenance = submission.provenance or current_provenance()  # older records kept none
+    record = run_context_record(submission.request, plan, submission.request_source, provenance)
+    store.put(key, encode_rows([record.as_row()], RUN_CONTEXT_SCHEMA))
+    return True
 
 
 @dataclass(frozen=True)
@@ -144,8 +178,12 @@ def submit(
     request_source: str,
     limits: Limits = DEFAULT_LIMITS,
     prefix: str = keys.DEFAULT_PREFIX,
+    provenance: Provenance | None = None,
 ) -> Acceptance:
     """Plan, claim, record and dispatch a validated request (see the module docstring).
+
+    ``provenance`` (default: :func:`~sweeplib.provenance.current_provenance`) is the
+    code accepting the run: kept in the submission record, written to ``run_context``.
 
     Raises
     ------
@@ -158,25 +196,16 @@ def submit(
     """
     plan = compute_shard_plan(request, limits)
     submission, first = claim_run(
-        store, request, now=now, request_source=request_source, limits=limits, prefix=prefix
+        store,
+        request,
+        now=now,
+        request_source=request_source,
+        limits=limits,
+        prefix=prefix,
+        provenance=provenance or current_provenance(),
     )
-    if first:
-        from sweeplib.storage.parquet import encode_rows  # pyarrow: only when accepting
-        from sweeplib.storage.schemas import RUN_CONTEXT_SCHEMA
-
-        record = run_context_record(request, plan, request_source)
-        address = keys.RunAddress.of(submission.run_date, request.run_id, prefix=prefix)
-        store.put(address.run_context_key(), encode_rows([record.as_row()], RUN_CONTEXT_SCHEMA))
-    already = read_dispatch_ledger(store, request.run_id, prefix=prefix)
-    pending = [
-        message
-        for message in shard_messages(request, plan, submission.run_date)
-        if message.shard_id not in already
-    ]
-    report = dispatcher.dispatch(pending) if pending else DispatchReport()
-    dispatched = already | set(report.dispatched)
-    if report.dispatched:
-        write_dispatch_ledger(store, request.run_id, dispatched, prefix=prefix)
+    ensure_run_context(store, submission, plan, prefix=prefix)
+    report, dispatched = _dispatch_once(store, submission, plan, dispatcher, prefix)
     return Acceptance(
         submission=submission,
         plan=plan,
@@ -186,17 +215,56 @@ def submit(
     )
 
 
+#: Rounds a submission tries to claim before giving up (each lost to a concurrent twin).
+_CLAIM_ATTEMPTS = 8
+
+
+def _dispatch_once(
+    store: ObjectStore,
+    submission: Submission,
+    plan: ShardPlan,
+    dispatcher: Dispatcher,
+    prefix: str,
+) -> tuple[DispatchReport, set[int]]:
+    """Dispatch the shards no round has claimed, at most once each (ADR 0018).
+
+    Claims the next dispatch round for them first; a concurrent submission that won the
+    round has them, so this one re-reads and sends nothing of theirs. Only the pending
+    shards' messages are built (one per shard, by the planner).
+    """
+    run_id, request = submission.run_id, submission.request
+    for _ in range(_CLAIM_ATTEMPTS):
+        state = read_dispatch_state(store, run_id, prefix=prefix)
+        pending = [s.shard_id for s in plan.shards if s.shard_id not in state.claimed]
+        if not pending:
+            return DispatchReport(), set(state.claimed)
+        number = state.rounds + 1
+        if not claim_dispatch_round(store, run_id, number, pending, prefix=prefix):
+            continue  # a concurrent submission claimed this round: read what it took
+        messages = [shard_message(request, plan, i, submission.run_date) for i in pending]
+        report = dispatcher.dispatch(messages)
+        refused = set(pending) - set(report.dispatched)
+        if refused:
+            record_refused_shards(store, run_id, number, refused, prefix=prefix)
+        return report, set(state.claimed) | set(report.dispatched)
+    raise StorageError(
+        keys.dispatch_rounds_prefix(run_id, prefix=prefix),
+        f"lost {_CLAIM_ATTEMPTS} dispatch rounds in a row to concurrent submissions",
+    )
+
+
 def messages_for(
-    submission: Submission, shard_ids: Sequence[int], *, limits: Limits = DEFAULT_LIMITS
+    submission: Submission, shard_ids: Sequence[int], *, limits: Limits = RECORD_LIMITS
 ) -> list[ShardMessage]:
-    """The messages of some shards of an accepted run (same run id and run date)."""
+    """The messages of some shards of an accepted run (same run id and run date).
+
+    The run was checked against the deployment's limits when it was accepted; by default
+    its plan is rebuilt under :data:`~sweeplib.submissions.RECORD_LIMITS`, so lowering a
+    limit later does not strand the run.
+    """
     plan = compute_shard_plan(submission.request, limits)
-    wanted = set(shard_ids)
-    return [
-        message
-        for message in shard_messages(submission.request, plan, submission.run_date)
-        if message.shard_id in wanted
-    ]
+    wanted = sorted({int(shard_id) for shard_id in shard_ids})
+    return [shard_message(submission.request, plan, i, submission.run_date) for i in wanted]
 
 
 # -- run on this machine ---------------------------------------------------------------
@@ -257,6 +325,7 @@ def run_local(
     from sweeplib.storage.local import LocalObjectStore
 
     store = LocalObjectStore(data_dir)
+    store.remove_stale_temporaries()  # of writes killed mid-way (older than an hour)
     dispatcher = LocalDispatcher(data_dir, workers=workers, progress=progress, prefix=prefix)
     acceptance = submit(
         request,
@@ -279,6 +348,11 @@ class Rerun:
     submission: Submission
     status: RunStatus
     report: DispatchReport
+    #: The idempotency key of a rerun through the API (``None`` for ``sweep rerun``).
+    rerun_id: str | None = None
+    #: True when an earlier rerun with the same ``rerun_id`` sent the shards; nothing was
+    #: sent now.
+    replayed: bool = False
 
     @property
     def shard_ids(self) -> tuple[int, ...]:
@@ -304,17 +378,28 @@ def rerun(
     *,
     prefix: str = keys.DEFAULT_PREFIX,
     announce: Callable[[str], None] | None = None,
+    idempotent: bool = False,
+    rerun_id: str | None = None,
 ) -> Rerun:
     """Dispatch again only the failed or missing shards of an accepted run.
 
     Same run id, same run date, same messages as the first time (rebuilt from the run's
-    submission record). A shard listed in ``failure_injection_shards`` fails again, by
-    design; shards that succeeded are never run again.
+    submission record). The run's ``run_context`` record is written if an interrupted
+    acceptance left none. A cancelled run is resumed: its mark is cleared and its
+    cancelled shards (failure records ``cancelled``) run again with the missing ones. A
+    shard listed in ``failure_injection_shards`` fails again, by design; shards that
+    succeeded are never run again.
 
     Parameters
     ----------
     announce
         Called with :meth:`Rerun.describe_plan` before anything is dispatched.
+    idempotent
+        Claim the rerun first (a conditional create of ``…/dispatch/rerun={rerun_id}.json``)
+        and send nothing when an earlier rerun with the same ``rerun_id`` did (the API's
+        ``POST /sweep-run/{run_id}/rerun``, which a client may retry).
+    rerun_id
+        The idempotency key; by default :func:`rerun_key` of the run's status.
 
     Raises
     ------
@@ -322,14 +407,67 @@ def rerun(
         The run id was never accepted.
     """
     submission = load_submission(store, run_id, prefix=prefix)
-    found = run_status(store, run_id, prefix=prefix, with_errors=False)
-    planned = Rerun(submission, found, DispatchReport())
+    # An acceptance interrupted after its claim may have left no run_context record.
+    ensure_run_context(
+        store, submission, compute_shard_plan(submission.request, RECORD_LIMITS), prefix=prefix
+    )
+    found = run_status(store, run_id, prefix=prefix, with_errors=idempotent)
+    rerun_id = (rerun_id or rerun_key(found)) if idempotent else None
+    planned = Rerun(submission, found, DispatchReport(), rerun_id)
+    if found.cancelled:  # a rerun after a cancel resumes the run
+        write_cancel(store, run_id, cancelled=False, now=utc_now(), prefix=prefix)
     if announce is not None:
         announce(planned.describe_plan())
     if not planned.shard_ids:
         return planned
+    if rerun_id is not None:
+        key = keys.dispatch_rerun_key(run_id, rerun_id, prefix=prefix)
+        body = canonical_json({"run_id": run_id, "rerun_id": rerun_id, "shards": planned.shard_ids})
+        try:
+            store.put(key, body.encode(), if_absent=True)
+        except PreconditionFailed:  # this rerun was sent before: a replay
+            return Rerun(submission, found, DispatchReport(), rerun_id, replayed=True)
     report = dispatcher.dispatch(messages_for(submission, planned.shard_ids))
-    return Rerun(submission, found, report)
+    return Rerun(submission, found, report, rerun_id)
+
+
+def rerun_key(found: RunStatus) -> str:
+    """The default idempotency key of a rerun: a hash of what it would rerun — the
+    failed shards with the time of their failure records, and the missing shards. Posting
+    the same rerun again before any of those shards has a new outcome is a replay; once a
+    worker wrote a new outcome for one, the key changes."""
+    state = {
+        "failed": [[f.shard_id, f.event_time] for f in found.failed],
+        "missing": list(found.missing),
+    }
+    return "auto-" + sha256_hex(canonical_json(state))[:32]
+
+
+# -- cancel ----------------------------------------------------------------------------
+
+
+def cancel(
+    store: ObjectStore,
+    run_id: str,
+    *,
+    now: dt.datetime,
+    prefix: str = keys.DEFAULT_PREFIX,
+) -> Submission:
+    """Cancel an accepted run: no shard of it runs from now on (``sweep cancel``).
+
+    Shards that committed stay; a worker handed one of its shards — queued, or starting
+    its next point — writes a ``cancelled`` failure record instead of running it. The
+    local pool and the Lambda workers read the same mark. :func:`rerun` resumes the run.
+    Cancelling twice is the same as once.
+
+    Raises
+    ------
+    ObjectNotFound
+        The run id was never accepted.
+    """
+    submission = load_submission(store, run_id, prefix=prefix)
+    write_cancel(store, run_id, cancelled=True, now=now, prefix=prefix)
+    return submission
 
 
 # -- status and watch ------------------------------------------------------------------

@@ -35,7 +35,9 @@ from sweeplib.errors import (
 )
 
 __all__ = [
+    "CANCEL_ROUTE",
     "REPLAY_HEADER",
+    "RERUN_ROUTE",
     "ROUTE",
     "STATUS_ROUTE",
     "ErrorResponse",
@@ -47,6 +49,10 @@ __all__ = [
 #: The API's resource: ``POST /sweep-run`` submits, ``GET /sweep-run/{run_id}`` reads status.
 ROUTE: Final = "/sweep-run"
 STATUS_ROUTE: Final = "/sweep-run/{run_id}"
+#: ``POST /sweep-run/{run_id}/cancel`` cancels a run (``sweep cancel``).
+CANCEL_ROUTE: Final = "/sweep-run/{run_id}/cancel"
+#: ``POST /sweep-run/{run_id}/rerun`` re-enqueues a run's failed and missing shards.
+RERUN_ROUTE: Final = "/sweep-run/{run_id}/rerun"
 #: Response header set on a replayed submission (same run id, same request).
 REPLAY_HEADER: Final = "X-Sweep-Replay"
 
@@ -77,14 +83,29 @@ def problem(status: int, error: str, message: str, **fields: Any) -> ErrorRespon
 def error_response(error: SweepError) -> ErrorResponse:
     """The answer for an error the library raised: status, ``error``, ``code``, fields.
 
-    Anything not listed (a bug) is a 500 ``internal_error``.
+    Only what the caller can act on is answered: the field and reason of an invalid
+    request, the run id of a conflict, the variable of a misconfiguration and why. Object keys,
+    AWS error text (bucket names, role ARNs) and the messages of unexpected errors stay
+    out of the answer; the handler logs them. Anything not listed (a bug) is a 500
+    ``internal_error``.
     """
     status, kind = next(
         ((s, k) for cls, s, k in _STATUSES if isinstance(error, cls)), (500, "internal_error")
     )
     return ErrorResponse(
-        status, {"error": kind, "message": str(error), "code": error.code, **_fields(error)}
+        status,
+        {"error": kind, "message": _public_message(error), "code": error.code, **_fields(error)},
     )
+
+
+def _public_message(error: SweepError) -> str:
+    if isinstance(error, (InvalidRequest, RunConflict, ConfigurationError)):
+        return str(error)
+    if isinstance(error, ObjectNotFound):
+        return "an object the request needs does not exist"
+    if isinstance(error, StorageError):
+        return "the result store could not be read or written; the details are in the logs"
+    return "internal error; the details are in the function's logs"
 
 
 def _fields(error: SweepError) -> dict[str, Any]:
@@ -92,8 +113,6 @@ def _fields(error: SweepError) -> dict[str, Any]:
         return {"field": error.field, "reason": error.reason}
     if isinstance(error, RunConflict):
         return {"run_id": error.run_id, "reason": error.reason}
-    if isinstance(error, StorageError):
-        return {"key": error.key, "reason": error.reason}
     if isinstance(error, ConfigurationError):
         return {"name": error.name, "reason": error.reason}
     return {}
@@ -154,8 +173,9 @@ def error_from_response(
     -------
     SweepError
         ``InvalidRequest``/``PlanTooLarge`` (400), ``RunConflict`` (409),
-        ``ObjectNotFound`` (404 ``not_found`` with a key), ``SubmitIncomplete`` (503
-        ``dispatch_incomplete``), else ``ApiError`` with the status and ``error``.
+        ``ObjectNotFound`` (404 ``not_found`` naming a run, or a key in older answers),
+        ``SubmitIncomplete`` (503 ``dispatch_incomplete``), else ``ApiError`` with the
+        status and ``error``.
     """
     document = document or {}
     # Answers of deployments older than ``code`` carry their kind in ``error`` only.
@@ -169,9 +189,11 @@ def error_from_response(
     run_id = _text(document, "run_id") or run_id
     if code == RunConflict.code and run_id is not None:
         return RunConflict(run_id, reason or message.removeprefix(f"run {run_id}: "))
-    key = _text(document, "key")
+    key = _text(document, "key")  # answers of deployments older than issue 15 carry it
     if code == ObjectNotFound.code and key is not None:
         return ObjectNotFound(key)
+    if code == ObjectNotFound.code and run_id is not None and _text(document, "run_id"):
+        return ObjectNotFound(f"run {run_id}")
     if code == SubmitIncomplete.code and run_id is not None:
         return SubmitIncomplete(
             url,

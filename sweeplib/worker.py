@@ -12,6 +12,14 @@ Exactly-once outcomes from at-least-once delivery:
   :class:`~sweeplib.errors.ShardFailed` is raised. A failure record never replaces a
   success record (different keys) and status logic treats success as final.
 
+Only submitted shards run: :func:`execute_shard_body` (the queue's entry point, the
+Lambda's SQS path) checks that a message **equals the message the
+planner makes for that shard of the run's submission record** (read once per run and
+container) and refuses anything else — an unknown run id, a shard outside the plan, a
+changed range, seed, fingerprint, date or value — with
+:class:`~sweeplib.errors.MessageRefused`, writing nothing (the queue retries it, then
+moves it to its dead-letter queue).
+
 Data objects of a shard that failed or was interrupted part-way may exist for the
 points it finished; they are complete objects (stores write atomically), carry no
 success record, and are overwritten identically when the shard is re-run. Analysis
@@ -20,12 +28,16 @@ counts a shard's points only when its success record exists.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import json
 import logging
+import signal
+import threading
 import time
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
+from typing import NoReturn
 
 from sweeplib.contracts import (
     STATUS_FAILURE,
@@ -34,19 +46,23 @@ from sweeplib.contracts import (
     ShardMessage,
     ShardOutcomeRecord,
     format_event_time,
-    format_run_date,
-    validate_run_id,
 )
 from sweeplib.errors import (
-    InvalidRequest,
-    InvalidShardMessage,
+    MessageRefused,
+    ObjectNotFound,
     PreconditionFailed,
     SchemaMismatch,
     ShardFailed,
     StorageError,
 )
 from sweeplib.experiments import PointRun, simulate_point
-from sweeplib.planning import shard_points
+from sweeplib.planning import (
+    ShardPlan,
+    SweepPoint,
+    compute_shard_plan,
+    shard_message,
+    shard_points,
+)
 from sweeplib.storage import keys
 from sweeplib.storage.keys import RunAddress
 from sweeplib.storage.parquet import encode_rows, encode_table, table_from_columns
@@ -58,6 +74,7 @@ from sweeplib.storage.schemas import (
     TRIP_DATA_SCHEMA,
 )
 from sweeplib.storage.store import ObjectStore
+from sweeplib.submissions import RECORD_LIMITS, Submission, is_cancelled, load_submission
 
 __all__ = [
     "ERROR_CODES",
@@ -65,6 +82,7 @@ __all__ = [
     "ShardResult",
     "execute_shard",
     "execute_shard_body",
+    "verify_message",
 ]
 
 log = logging.getLogger(__name__)
@@ -72,13 +90,15 @@ log = logging.getLogger(__name__)
 #: The ``error_code`` values a failure record can carry.
 ERROR_CODES: dict[str, str] = {
     "injected_failure": "the shard is listed in the request's failure_injection_shards",
-    "invalid_message": "the shard message is malformed or inconsistent",
+    "timeout": "the shard did not finish before the function's deadline (Lambda timeout)",
+    "cancelled": "the run was cancelled before or while the shard ran (rerun resumes it)",
     "simulation_error": "the simulation kernel raised an error",
     "schema_mismatch": "the kernel's outputs do not fit a dataset's schema (a bug)",
     "storage_error": "an object could not be written to the store",
     "internal_error": "an unexpected error in the worker",
 }
 INJECTED_FAILURE_MESSAGE = "Injected shard failure for verification"
+_CANCELLED = "the run was cancelled; `sweep rerun` resumes it"
 
 PointCallback = Callable[[int, int], None]  # (shard_id, point_index) after each point
 
@@ -87,7 +107,9 @@ PointCallback = Callable[[int, int], None]  # (shard_id, point_index) after each
 class ShardResult:
     """What one call to :func:`execute_shard` did.
 
-    ``status`` is ``"success"`` (ran and committed) or ``"skipped"`` (already committed).
+    ``status`` is ``"success"`` (ran and committed), ``"skipped"`` (already committed) or
+    ``"cancelled"`` (the run is cancelled: a ``cancelled`` failure record was written and
+    the rest of the shard was not run).
     ``kernel_seconds`` is time inside the simulation, ``io_seconds`` time spent
     encoding and writing objects.
     """
@@ -118,6 +140,7 @@ def execute_shard(
     *,
     prefix: str = keys.DEFAULT_PREFIX,
     on_point: PointCallback | None = None,
+    deadline: float | None = None,
 ) -> ShardResult:
     """Run every point of one shard and commit it.
 
@@ -134,6 +157,11 @@ def execute_shard(
         Base prefix of every key.
     on_point
         Called after each point is written (progress reporting).
+    deadline
+        A :func:`time.monotonic` time by which the shard must have finished or failed
+        (the Lambda's deadline less a margin). Past it, the shard stops — between points,
+        or inside one through ``SIGALRM`` when called on the main thread — and writes a
+        ``timeout`` failure record, so it shows as failed rather than missing.
 
     Returns
     -------
@@ -156,9 +184,23 @@ def execute_shard(
                 extra={"run_id": message.run_id, "shard_id": message.shard_id, "event": "skip"},
             )
             return ShardResult(message.run_id, message.shard_id, "skipped", 0, success_key)
-        return _run_and_commit(message, store, now, address, success_key, on_point, started)
+        return _run_and_commit(
+            message, store, now, address, success_key, on_point, started, deadline, prefix
+        )
     except Exception as error:  # every failure gets its record, then is re-raised
         failure = _classify(error)
+        if failure.error_code == "cancelled":  # recorded, and not a failure to retry
+            _write_failure_record(
+                store,
+                address,
+                shard_id=message.shard_id,
+                start_index=message.start_index,
+                end_index_exclusive=message.end_index_exclusive,
+                now=now,
+                error_code=failure.error_code,
+                error_message=failure.message,
+            )
+            return ShardResult(message.run_id, message.shard_id, "cancelled", 0, success_key)
         _write_failure_record(
             store,
             address,
@@ -192,24 +234,20 @@ def _run_and_commit(
     success_key: str,
     on_point: PointCallback | None,
     started: float,
+    deadline: float | None = None,
+    prefix: str = keys.DEFAULT_PREFIX,
 ) -> ShardResult:
+    def cancelled() -> bool:
+        return is_cancelled(store, message.run_id, prefix=prefix)
+
+    if cancelled():
+        raise _Failure("cancelled", _CANCELLED)
     if message.shard_id in message.failure_injection_shards:
         raise _Failure("injected_failure", INJECTED_FAILURE_MESSAGE)
-    kernel = io = 0.0
-    first_metrics_key: str | None = None
-    for point in shard_points(message):
-        point_started = time.perf_counter()
-        try:
-            run = simulate_point(point)
-        except (ArithmeticError, ValueError, IndexError) as error:
-            raise _Failure("simulation_error", f"point {point.index}: {error!r}") from error
-        written = time.perf_counter()
-        kernel += written - point_started
-        metrics_key = _write_point(store, address, message.shard_id, point.index, run)
-        io += time.perf_counter() - written
-        first_metrics_key = first_metrics_key or metrics_key
-        if on_point is not None:
-            on_point(message.shard_id, point.index)
+    with _deadline_alarm(deadline):
+        kernel, io, first_metrics_key = _run_points(
+            message, store, address, on_point, deadline, cancelled
+        )
     committed = time.perf_counter()
     record = ShardOutcomeRecord(
         run_id=message.run_id,
@@ -247,20 +285,97 @@ def _run_and_commit(
     )
 
 
+def _run_points(
+    message: ShardMessage,
+    store: ObjectStore,
+    address: RunAddress,
+    on_point: PointCallback | None,
+    deadline: float | None,
+    cancelled: Callable[[], bool],
+) -> tuple[float, float, str | None]:
+    """Run and write every point; (kernel seconds, I/O seconds, first metrics key).
+
+    Between points it stops at the deadline, or when the run was cancelled meanwhile.
+    """
+    kernel = io = 0.0
+    first_metrics_key: str | None = None
+    for done, point in enumerate(shard_points(message)):
+        if deadline is not None and time.monotonic() >= deadline:
+            raise _Failure("timeout", _timeout_message(done, message.size))
+        if done and cancelled():
+            raise _Failure("cancelled", _CANCELLED)
+        point_started = time.perf_counter()
+        try:
+            run = simulate_point(point)
+        except (ArithmeticError, ValueError, IndexError) as error:
+            raise _Failure("simulation_error", f"point {point.index}: {error!r}") from error
+        written = time.perf_counter()
+        kernel += written - point_started
+        metrics_key = _write_point(store, address, message.shard_id, point, run)
+        io += time.perf_counter() - written
+        first_metrics_key = first_metrics_key or metrics_key
+        if on_point is not None:
+            on_point(message.shard_id, point.index)
+    return kernel, io, first_metrics_key
+
+
+def _timeout_message(done: int, size: int) -> str:
+    return (
+        f"the shard did not finish before the function's deadline ({done} of {size} "
+        "point(s) written); a redelivery runs it again"
+    )
+
+
+@contextlib.contextmanager
+def _deadline_alarm(deadline: float | None) -> Iterator[None]:
+    """Raise a ``timeout`` failure inside a long point when ``deadline`` passes.
+
+    Only on the main thread (signals are delivered there) and where ``setitimer`` exists;
+    elsewhere the deadline is checked between points only.
+    """
+    usable = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+    if deadline is None or not usable:
+        yield
+        return
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise _Failure("timeout", _timeout_message(0, 0))
+
+    def on_alarm(signum: int, frame: object) -> None:
+        raise _Failure("timeout", "the shard did not finish before the function's deadline")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, remaining)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _write_point(
-    store: ObjectStore, address: RunAddress, shard_id: int, index: int, point: PointRun
+    store: ObjectStore, address: RunAddress, shard_id: int, point: SweepPoint, run: PointRun
 ) -> str:
     """Write one point's four objects; returns its shard_metrics key."""
-    result = point.result
+    result, index = run.result, point.index
     parameters = EffectiveParametersRecord(
         run_id=address.run_id,
         shard_id=shard_id,
         point_index=index,
         status=STATUS_SUCCESS,
-        parameter_fingerprint=point.parameter_fingerprint,
-        effective_parameters_json=point.document_json,
+        parameter_fingerprint=run.parameter_fingerprint,
+        effective_parameters_json=run.document_json,
+        design_point=point.design_point,
+        replicate=point.replicate,
+        point_seed=point.seed,
     )
-    metrics = {name: result.metrics[name] for name in SHARD_METRICS_SCHEMA.names}
+    metrics: dict[str, object] = {
+        **result.metrics,
+        "design_point": point.design_point,
+        "replicate": point.replicate,
+        "point_seed": point.seed,
+    }
+    metrics = {name: metrics[name] for name in SHARD_METRICS_SCHEMA.names}
     metrics_key = address.point_key("shard_metrics", STATUS_SUCCESS, shard_id, index)
     objects = {
         address.point_key("effective_parameters", STATUS_SUCCESS, shard_id, index): encode_rows(
@@ -332,55 +447,107 @@ def execute_shard_body(
     *,
     prefix: str = keys.DEFAULT_PREFIX,
     on_point: PointCallback | None = None,
+    deadline: float | None = None,
 ) -> ShardResult:
-    """Decode a queue message body and execute it.
+    """Decode a queue message body, check it against its run's submission record, run it
+    (``deadline`` as in :func:`execute_shard`).
 
-    A malformed body whose ``run_id``, ``run_date`` and ``shard_id`` can still be read
-    gets a failure record (``invalid_message``) before :class:`ShardFailed` is raised;
-    one that cannot even be attributed to a shard raises
-    :class:`~sweeplib.errors.InvalidShardMessage` and writes nothing.
+    Raises
+    ------
+    InvalidShardMessage
+        The body is not a shard message; nothing is written.
+    MessageRefused
+        The message is not the one the planner made for that shard of a submitted run
+        (:func:`verify_message`); nothing is written.
+    StorageError
+        The run's submission record could not be read (a retry may succeed).
+    ShardFailed
+        The shard ran and failed; its failure record is written.
     """
+    message = ShardMessage.from_json(body)
+    verify_message(message, store, prefix=prefix)
+    return execute_shard(message, store, now, prefix=prefix, on_point=on_point, deadline=deadline)
+
+
+@dataclass(frozen=True)
+class _AcceptedRun:
+    submission: Submission
+    plan: ShardPlan
+
+
+# The accepted runs seen by this process (a Lambda container, a pool process), per store:
+# a submission record never changes once written, so it is read once per run.
+_ACCEPTED: MutableMapping[ObjectStore, dict[tuple[str, str], _AcceptedRun]] = (
+    weakref.WeakKeyDictionary()
+)
+_ACCEPTED_LOCK = threading.Lock()
+
+
+def _accepted_run(store: ObjectStore, run_id: str, prefix: str) -> _AcceptedRun | None:
+    with _ACCEPTED_LOCK:
+        found = _ACCEPTED.get(store, {}).get((prefix, run_id))
+    if found is not None:
+        return found
     try:
-        message = ShardMessage.from_json(body)
-    except InvalidShardMessage as error:
-        salvaged = _salvage_identity(body)
-        if salvaged is None:
-            raise
-        run_id, run_date, shard_id, start, end = salvaged
-        _write_failure_record(
-            store,
-            RunAddress.of(run_date, run_id, prefix=prefix),
-            shard_id=shard_id,
-            start_index=start,
-            end_index_exclusive=end,
-            now=now,
-            error_code="invalid_message",
-            error_message=str(error),
+        submission = load_submission(store, run_id, prefix=prefix)
+    except ObjectNotFound:
+        return None  # not cached: a run is never dispatched before it is claimed
+    run = _AcceptedRun(submission, compute_shard_plan(submission.request, RECORD_LIMITS))
+    with _ACCEPTED_LOCK:
+        _ACCEPTED.setdefault(store, {})[(prefix, run_id)] = run
+    return run
+
+
+def verify_message(
+    message: ShardMessage, store: ObjectStore, *, prefix: str = keys.DEFAULT_PREFIX
+) -> None:
+    """Refuse a message that is not exactly the planner's message for its shard.
+
+    The expected message is rebuilt from the run's submission record with the planner
+    (:func:`sweeplib.planning.shard_message`), so whatever a message carries — today's
+    fields or later ones — is covered without checking fields one by one.
+
+    Raises
+    ------
+    MessageRefused
+        Naming the first differing field; a ``message_refused`` warning is logged.
+    StorageError
+        The submission record could not be read.
+    """
+    run = _accepted_run(store, message.run_id, prefix)
+    if run is None:
+        _refuse(message, "run_id", "no run with this id was submitted")
+    if not 0 <= message.shard_id < run.plan.shard_count:
+        _refuse(message, "shard_id", f"is not a shard of the run's {run.plan.shard_count}")
+    expected = shard_message(
+        run.submission.request, run.plan, message.shard_id, run.submission.run_date
+    ).to_json_dict()
+    got = message.to_json_dict()
+    differing = sorted(
+        name for name in expected.keys() | got.keys() if expected.get(name) != got.get(name)
+    )
+    if differing:
+        _refuse(
+            message,
+            differing[0],
+            f"differs from the submitted run's message for shard {message.shard_id} "
+            f"(fields {', '.join(differing)})",
         )
-        raise ShardFailed(run_id, shard_id, "invalid_message", str(error)) from error
-    return execute_shard(message, store, now, prefix=prefix, on_point=on_point)
 
 
-def _salvage_identity(body: str | bytes) -> tuple[str, str, int, int, int] | None:
-    """The (run_id, run_date, shard_id, start, end) of a malformed message, if readable."""
-    try:
-        document = json.loads(body)
-    except (ValueError, TypeError):
-        return None
-    if not isinstance(document, dict):
-        return None
-    try:
-        run_id = validate_run_id(document.get("run_id"))
-        run_date = format_run_date(document.get("run_date"))  # type: ignore[arg-type]
-    except InvalidRequest:
-        return None
-    shard_id = document.get("shard_id")
-    if isinstance(shard_id, bool) or not isinstance(shard_id, int) or shard_id < 0:
-        return None
-
-    def index(name: str) -> int:
-        value = document.get(name)
-        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
-        return value if ok else 0  # type: ignore[return-value]
-
-    return run_id, run_date, shard_id, index("start_index"), index("end_index_exclusive")
+def _refuse(message: ShardMessage, field: str, reason: str) -> NoReturn:
+    log.warning(
+        "shard message refused: run %s shard %s: %s %s",
+        message.run_id,
+        message.shard_id,
+        field,
+        reason,
+        extra={
+            "run_id": message.run_id,
+            "shard_id": message.shard_id,
+            "field": field,
+            "event": "message_refused",
+            "security": True,
+        },
+    )
+    raise MessageRefused(message.run_id, message.shard_id, field, reason)

@@ -166,7 +166,9 @@ def write_outputs(build: str, out: Path) -> None:
         (folder / "snapshot_counts.parquet").write_bytes(
             encode_table(table_from_columns(result.snapshot_counts, SNAPSHOT_COUNTS_SCHEMA))
         )
-        metrics = {column: result.metrics[column] for column in SHARD_METRICS_SCHEMA.names}
+        # The point's identity columns come from the sweep, not the kernel: fixed here.
+        row = {**result.metrics, "design_point": 0, "replicate": 0, "point_seed": 0}
+        metrics = {column: row[column] for column in SHARD_METRICS_SCHEMA.names}
         (folder / "shard_metrics.parquet").write_bytes(encode_rows([metrics], SHARD_METRICS_SCHEMA))
         (folder / "run.json").write_text(
             json.dumps(

@@ -1,4 +1,5 @@
-# HTTP API: POST /sweep-run and GET /sweep-run/{run_id}, both IAM-authorised (SigV4;
+# HTTP API: POST /sweep-run, GET /sweep-run/{run_id}, POST /sweep-run/{run_id}/cancel and
+# POST /sweep-run/{run_id}/rerun, all IAM-authorised (SigV4;
 # the caller needs execute-api:Invoke, see the researcher policy), throttled at the
 # stage, proxied to the `live` alias with payload format 2.0.
 
@@ -27,6 +28,20 @@ resource "aws_apigatewayv2_route" "submit" {
 resource "aws_apigatewayv2_route" "status" {
   api_id             = aws_apigatewayv2_api.sweep.id
   route_key          = "GET /sweep-run/{run_id}"
+  authorization_type = "AWS_IAM"
+  target             = "integrations/${aws_apigatewayv2_integration.sweep.id}"
+}
+
+resource "aws_apigatewayv2_route" "cancel" {
+  api_id             = aws_apigatewayv2_api.sweep.id
+  route_key          = "POST /sweep-run/{run_id}/cancel"
+  authorization_type = "AWS_IAM"
+  target             = "integrations/${aws_apigatewayv2_integration.sweep.id}"
+}
+
+resource "aws_apigatewayv2_route" "rerun" {
+  api_id             = aws_apigatewayv2_api.sweep.id
+  route_key          = "POST /sweep-run/{run_id}/rerun"
   authorization_type = "AWS_IAM"
   target             = "integrations/${aws_apigatewayv2_integration.sweep.id}"
 }
@@ -81,4 +96,22 @@ resource "aws_lambda_permission" "api_status" {
   qualifier     = aws_lambda_alias.live.name
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.sweep.execution_arn}/*/GET/sweep-run/*"
+}
+
+resource "aws_lambda_permission" "api_cancel" {
+  statement_id  = "AllowHttpApiCancel"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.sweep.function_name
+  qualifier     = aws_lambda_alias.live.name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_apigatewayv2_api.sweep.execution_arn}/*/POST/sweep-run/*/cancel"
+}
+
+resource "aws_lambda_permission" "api_rerun" {
+  statement_id  = "AllowHttpApiRerun"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.sweep.function_name
+  qualifier     = aws_lambda_alias.live.name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_apigatewayv2_api.sweep.execution_arn}/*/POST/sweep-run/*/rerun"
 }

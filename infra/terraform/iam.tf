@@ -82,6 +82,8 @@ data "aws_iam_policy_document" "researcher" {
     resources = [
       "${aws_apigatewayv2_api.sweep.execution_arn}/*/POST/sweep-run",
       "${aws_apigatewayv2_api.sweep.execution_arn}/*/GET/sweep-run/*",
+      "${aws_apigatewayv2_api.sweep.execution_arn}/*/POST/sweep-run/*/cancel",
+      "${aws_apigatewayv2_api.sweep.execution_arn}/*/POST/sweep-run/*/rerun",
     ]
   }
 

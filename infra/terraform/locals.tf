@@ -33,7 +33,9 @@ locals {
     MAX_SHARDS              = tostring(var.max_shards)
     MAX_POINTS              = tostring(var.max_points)
     MAX_REQUEST_BYTES       = tostring(var.max_request_bytes)
+    MAX_AGENTS_PER_POINT    = tostring(var.max_agents_per_point)
     DISPATCH_ENABLED        = tostring(var.queue_dispatch_enabled)
+    SWEEP_ARTIFACT_SHA256   = filesha256(var.lambda_zip_path)
     POWERTOOLS_SERVICE_NAME = "sweeplib"
     POWERTOOLS_LOG_LEVEL    = var.log_level
   }

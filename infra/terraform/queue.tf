@@ -66,9 +66,34 @@ data "aws_iam_policy_document" "queue_tls_only" {
   }
 }
 
+# Only the function's role sends shard messages (the API path enqueues through it); any other
+# principal of the account is denied sqs:SendMessage, whatever its identity policy says. The
+# worker checks every message against the run's submission record too (docs/worker.md), so
+# this is the second of two locks. Operators who redrive the DLQ into this queue need their
+# role in var.extra_queue_sender_arns (or use `sweep rerun`, which sends nothing themselves).
+data "aws_iam_policy_document" "shards_queue" {
+  source_policy_documents = [data.aws_iam_policy_document.queue_tls_only["shards"].json]
+
+  statement {
+    sid       = "DenySendExceptTheFunction"
+    effect    = "Deny"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.shards.arn]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "ArnNotEquals"
+      variable = "aws:PrincipalArn"
+      values   = concat([aws_iam_role.sweep.arn], var.extra_queue_sender_arns)
+    }
+  }
+}
+
 resource "aws_sqs_queue_policy" "shards" {
   queue_url = aws_sqs_queue.shards.id
-  policy    = data.aws_iam_policy_document.queue_tls_only["shards"].json
+  policy    = data.aws_iam_policy_document.shards_queue.json
 }
 
 resource "aws_sqs_queue_policy" "shards_dlq" {

@@ -134,10 +134,26 @@ variable "max_points" {
   }
 }
 
-variable "max_request_bytes" {
-  description = "MAX_REQUEST_BYTES: largest accepted request body."
+variable "max_agents_per_point" {
+  description = "MAX_AGENTS_PER_POINT: most riders, and most drivers, one point may have (the kernel honours up to 1,000,000)."
   type        = number
-  default     = 262144
+  default     = 1000000
+  validation {
+    condition     = var.max_agents_per_point >= 1 && var.max_agents_per_point <= 1000000
+    error_message = "max_agents_per_point must be within [1, 1000000]."
+  }
+}
+
+variable "max_request_bytes" {
+  description = "MAX_REQUEST_BYTES: largest accepted request body (the default keeps a points design and its event inside Lambda's 6 MB payload)."
+  type        = number
+  default     = 5242880
+  validation {
+    # The function reads the same variable in [1, 10 MiB]; a synchronous Lambda invocation
+    # carries at most 6 MiB (the whole API Gateway event, body included).
+    condition     = var.max_request_bytes >= 1024 && var.max_request_bytes <= 6291456 && floor(var.max_request_bytes) == var.max_request_bytes
+    error_message = "max_request_bytes must be a whole number within [1024, 6291456] (Lambda's 6 MiB payload limit)."
+  }
 }
 
 # -- the shard queue ----------------------------------------------------------------------
@@ -272,4 +288,26 @@ variable "tags" {
   description = "Extra tags on every resource."
   type        = map(string)
   default     = {}
+}
+
+variable "extra_queue_sender_arns" {
+  description = "IAM role ARNs besides the function's that may send to the shard queue (e.g. an operator role that redrives the DLQ). Every other principal is denied sqs:SendMessage."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for arn in var.extra_queue_sender_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", arn))])
+    error_message = "extra_queue_sender_arns must hold IAM role ARNs (arn:aws:iam::<account>:role/…)."
+  }
+}
+
+# -- alarms ---------------------------------------------------------------------------------
+
+variable "oldest_message_alarm_seconds" {
+  description = "Alarm when the oldest shard message has waited this long (workers stalled or throttled)."
+  type        = number
+  default     = 3600
+  validation {
+    condition     = var.oldest_message_alarm_seconds >= 60
+    error_message = "oldest_message_alarm_seconds must be >= 60."
+  }
 }

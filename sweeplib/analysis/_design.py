@@ -37,8 +37,11 @@ __all__ = [
 
 def build_request(
     run_id: str,
-    dimensions: Mapping[str, Sequence[JSONScalar]],
+    dimensions: Mapping[str, Sequence[JSONScalar]] | None = None,
     *,
+    design: Mapping[str, Any] | None = None,
+    replications: int = 1,
+    seeding: str = "independent",
     seed: int = 0,
     shard_count: int | None = None,
     shard_size: int | None = None,
@@ -48,18 +51,34 @@ def build_request(
     """A validated sweep request from notebook parameters (every value of every dimension
     is checked, as the API would).
 
+    Give ``dimensions`` for a grid of listed values, or ``design`` (a
+    :func:`sweeplib.designs.design_from_spec` object: kind, ranges, choices, fixed,
+    samples, seed) for any other design, which travels as explicit points.
+
     Raises
     ------
     InvalidRequest
         The request breaks a rule (``field`` names it), e.g. neither ``shard_count`` nor
-        ``shard_size`` given.
+        ``shard_size`` given, or both ``dimensions`` and ``design``.
     """
-    body: dict[str, Any] = {
-        "run_id": run_id,
-        "dimensions": {name: list(values) for name, values in dimensions.items()},
-        "seed": seed,
-        "failure_injection_shards": list(failure_injection_shards),
-    }
+    body: dict[str, Any] = {"run_id": run_id}
+    if design is not None:
+        if dimensions:
+            raise InvalidRequest("design", "give either dimensions (a grid) or a design, not both")
+        from sweeplib.designs import design_from_spec  # numpy; scipy/SALib only if needed
+
+        made = design_from_spec(design).request(run_id)
+        body.update({key: made[key] for key in ("dimensions", "points", "design") if key in made})
+    elif dimensions is not None:
+        body["dimensions"] = {name: list(values) for name, values in dimensions.items()}
+    else:
+        raise InvalidRequest("dimensions", "give dimensions (a grid) or a design")
+    body.update(
+        seed=seed,
+        replications=replications,
+        seeding=seeding,
+        failure_injection_shards=list(failure_injection_shards),
+    )
     for name, value in (
         ("shard_count", shard_count),
         ("shard_size", shard_size),
@@ -84,14 +103,21 @@ def plan_preview(request: SweepRequest) -> pd.DataFrame:
     plan = compute_shard_plan(request)
     sizes = sorted({shard.size for shard in plan.shards})
     per_shard = " or ".join(str(size) for size in sizes)
+    if request.points is None:
+        varied = " × ".join(f"{n} ({len(v)})" for n, v in request.dimensions.items())
+    else:
+        varied = ", ".join(request.points.names)
+    rule = "seed XOR replicate" if request.seeding == "common" else "seed XOR i"
     rows = [
         ("run_id", request.run_id),
-        ("dimensions", " × ".join(f"{n} ({len(v)})" for n, v in request.dimensions.items())),
+        ("design", f"{request.design_kind}: {request.design_points:,} design points"),
+        ("dimensions", varied),
+        ("replications", f"{request.replications} ({request.seeding} seeding)"),
         ("points", f"{plan.total_points:,}"),
         ("shards", f"{plan.shard_count:,} ({plan.shard_strategy})"),
         ("points per shard", per_shard),
         ("max_shards", f"{plan.max_shards:,}"),
-        ("seed", f"{request.seed} (point i runs with seed XOR i)"),
+        ("seed", f"{request.seed} (point i runs with {rule})"),
         (
             "failure_injection_shards",
             ", ".join(str(s) for s in request.failure_injection_shards) or "none",
@@ -104,9 +130,17 @@ def plan_preview(request: SweepRequest) -> pd.DataFrame:
 
 def dimension_table(request: SweepRequest) -> pd.DataFrame:
     """One row per dimension: its values, how many, and whether any value repeats
-    (repeated values are replications of a point, each with its own seed)."""
+    (repeated values are replications of a point, each with its own seed). For a
+    ``points`` design: each dimension's distinct values."""
     rows = []
-    for name, values in request.dimensions.items():
+    columns: Mapping[str, Sequence[JSONScalar]] = request.dimensions
+    if request.points is not None:
+        rows_ = request.points.rows
+        columns = {
+            name: list(dict.fromkeys(row[j] for row in rows_))
+            for j, name in enumerate(request.points.names)
+        }
+    for name, values in columns.items():
         distinct = {repr((type(v).__name__, v)) for v in values}
         rows.append(
             {

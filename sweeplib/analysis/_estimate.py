@@ -37,7 +37,7 @@ import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 from sweeplib.contracts import SweepRequest
 from sweeplib.errors import InvalidRequest
 from sweeplib.experiments import run_point
-from sweeplib.planning import compute_shard_plan, point_seed, point_values
+from sweeplib.planning import compute_shard_plan, request_point
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -160,10 +160,8 @@ def calibrate(
     indices = calibration_indices(request.total_points, points)
     warmup = runner(WARMUP_POINT, 0).wall_seconds
     seconds = tuple(
-        runner(
-            point_values(request.dimensions, index), point_seed(request.seed, index)
-        ).wall_seconds
-        for index in indices
+        runner(point.values, point.seed).wall_seconds
+        for point in (request_point(request, index) for index in indices)
     )
     return Calibration(point_indices=indices, point_seconds=seconds, warmup_seconds=warmup)
 

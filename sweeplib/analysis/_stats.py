@@ -1,119 +1,48 @@
-"""Intervals for differences of means: Welch's t and the normal approximation.
+"""Intervals for means and differences of means, and multiple-comparison corrections.
 
-Pure functions of summary statistics (mean, sample standard deviation, count) — what
-the ``compare_runs`` named query returns per parameter point — so they are tested
-with hand-computed answers and need neither scipy nor pandas. Student's t quantile is
-computed by inverting its CDF, written with the regularized incomplete beta function.
+Quantiles come from ``scipy.stats`` and the corrections from ``statsmodels``; nothing is
+re-derived here. :func:`mean_difference` works on summary statistics (mean, sample SD,
+count) — what the ``compare_runs`` named query returns per parameter point;
+:func:`mean_interval` and :func:`paired_difference` work on the replicate values
+themselves (paired: runs on common random numbers, replicate r against replicate r).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from statistics import NormalDist
 from typing import Literal
 
+import numpy as np
+from scipy import stats
+
 __all__ = [
+    "AdjustMethod",
     "IntervalMethod",
     "MeanDifference",
+    "MeanInterval",
+    "adjust_pvalues",
     "mean_difference",
-    "student_t_cdf",
-    "student_t_quantile",
+    "mean_interval",
+    "paired_difference",
     "welch_degrees_of_freedom",
 ]
 
 IntervalMethod = Literal["welch", "normal"]
 
-_EPS = 1e-15
-_TINY = 1e-300
+
+#: ``"holm"`` (family-wise error) or ``"fdr_bh"`` (Benjamini–Hochberg false discovery rate).
+AdjustMethod = Literal["holm", "fdr_bh"]
 
 
-def _continued_fraction(a: float, b: float, x: float) -> float:
-    """The continued fraction of the incomplete beta function (modified Lentz)."""
-    qab, qap, qam = a + b, a + 1.0, a - 1.0
-    c, d = 1.0, 1.0 - qab * x / qap
-    d = 1.0 / (d if abs(d) > _TINY else _TINY)
-    h = d
-    for m in range(1, 400):
-        m2 = 2 * m
-        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > _TINY else _TINY)
-        c = 1.0 + aa / c
-        c = c if abs(c) > _TINY else _TINY
-        h *= d * c
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > _TINY else _TINY)
-        c = 1.0 + aa / c
-        c = c if abs(c) > _TINY else _TINY
-        delta = d * c
-        h *= delta
-        if abs(delta - 1.0) < _EPS:
-            break
-    return h
+def _check_confidence(confidence: float) -> None:
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
 
 
-def _regularized_beta(a: float, b: float, x: float) -> float:
-    """I_x(a, b) for a, b > 0 and x in [0, 1]."""
-    if x <= 0.0:
-        return 0.0
-    if x >= 1.0:
-        return 1.0
-    log_front = (
-        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
-    )
-    front = math.exp(log_front)
-    if x < (a + 1.0) / (a + b + 2.0):
-        return front * _continued_fraction(a, b, x) / a
-    return 1.0 - front * _continued_fraction(b, a, 1.0 - x) / b
-
-
-def student_t_cdf(t: float, df: float) -> float:
-    """P(T ≤ t) for Student's t with ``df`` > 0 degrees of freedom (``inf``: normal)."""
-    if not df > 0:
-        raise ValueError(f"degrees of freedom must be > 0, got {df!r}")
-    if math.isinf(df):
-        return NormalDist().cdf(t)
-    tail = 0.5 * _regularized_beta(df / 2.0, 0.5, df / (df + t * t))
-    return 1.0 - tail if t >= 0 else tail
-
-
-def student_t_quantile(p: float, df: float) -> float:
-    """The ``p`` quantile of Student's t with ``df`` degrees of freedom.
-
-    >>> round(student_t_quantile(0.975, 1), 3)
-    12.706
-    >>> round(student_t_quantile(0.975, 10), 3)
-    2.228
-
-    Raises
-    ------
-    ValueError
-        ``p`` outside (0, 1) or ``df`` ≤ 0.
-    """
-    if not 0.0 < p < 1.0:
-        raise ValueError(f"p must be in (0, 1), got {p!r}")
-    if not df > 0:
-        raise ValueError(f"degrees of freedom must be > 0, got {df!r}")
-    if math.isinf(df):
-        return NormalDist().inv_cdf(p)
-    if p < 0.5:
-        return -student_t_quantile(1.0 - p, df)
-    if p == 0.5:
-        return 0.0
-    low, high = 0.0, 1.0
-    while student_t_cdf(high, df) < p:
-        low, high = high, high * 2.0
-    for _ in range(200):
-        middle = (low + high) / 2.0
-        if student_t_cdf(middle, df) < p:
-            low = middle
-        else:
-            high = middle
-        if high - low <= 1e-12 * max(1.0, high):
-            break
-    return (low + high) / 2.0
+def _t_quantile(p: float, df: float) -> float:
+    return float(stats.norm.ppf(p) if math.isinf(df) else stats.t.ppf(p, df))
 
 
 def welch_degrees_of_freedom(sd_a: float, n_a: int, sd_b: float, n_b: int) -> float:
@@ -192,8 +121,7 @@ def mean_difference(
     ValueError
         ``confidence`` outside (0, 1) or an unknown ``method``.
     """
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+    _check_confidence(confidence)
     if method not in ("welch", "normal"):
         raise ValueError(f"method must be 'welch' or 'normal', got {method!r}")
     delta = mean_b - mean_a
@@ -203,10 +131,92 @@ def mean_difference(
     standard_error = math.sqrt(sd_a * sd_a / n_a + sd_b * sd_b / n_b)
     p = 0.5 + confidence / 2.0
     if method == "normal":
-        half = NormalDist().inv_cdf(p) * standard_error
+        half = _t_quantile(p, math.inf) * standard_error
         return MeanDifference(delta, standard_error, math.inf, delta - half, delta + half)
     df = welch_degrees_of_freedom(sd_a, n_a, sd_b, n_b)
     if math.isnan(df):  # both runs without spread: the difference is exact
         return MeanDifference(delta, 0.0, nan, delta, delta)
-    half = student_t_quantile(p, df) * standard_error
+    half = _t_quantile(p, df) * standard_error
     return MeanDifference(delta, standard_error, df, delta - half, delta + half)
+
+
+@dataclass(frozen=True)
+class MeanInterval:
+    """A mean with its two-sided t interval (``nan`` bounds for fewer than two values;
+    equal to the mean when every value is the same)."""
+
+    mean: float
+    sd: float
+    n: int
+    low: float
+    high: float
+
+
+def mean_interval(values: Sequence[float], *, confidence: float = 0.95) -> MeanInterval:
+    """The mean of ``values`` (replicates of one design point) with Student's t interval.
+
+    Raises
+    ------
+    ValueError
+        No values, or ``confidence`` outside (0, 1).
+    """
+    _check_confidence(confidence)
+    data = np.asarray(values, dtype=float)
+    if data.size == 0:
+        raise ValueError("mean_interval needs at least one value")
+    mean = float(data.mean())
+    if data.size < 2:
+        return MeanInterval(mean, math.nan, 1, math.nan, math.nan)
+    sd = float(data.std(ddof=1))
+    half = _t_quantile(0.5 + confidence / 2.0, data.size - 1) * sd / math.sqrt(data.size)
+    return MeanInterval(mean, sd, int(data.size), mean - half, mean + half)
+
+
+def paired_difference(
+    a: Sequence[float], b: Sequence[float], *, confidence: float = 0.95
+) -> MeanDifference:
+    """``b − a`` over pairs (replicate r of a with replicate r of b, e.g. runs on common
+    random numbers): the mean difference with the t interval of the differences.
+
+    Raises
+    ------
+    ValueError
+        ``a`` and ``b`` of different lengths, or ``confidence`` outside (0, 1).
+    """
+    if len(a) != len(b):
+        raise ValueError(f"paired values need equal lengths, got {len(a)} and {len(b)}")
+    differences = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
+    interval = mean_interval(differences, confidence=confidence)
+    if interval.n < 2:
+        return MeanDifference(interval.mean, math.nan, math.nan, math.nan, math.nan)
+    standard_error = interval.sd / math.sqrt(interval.n)
+    return MeanDifference(
+        interval.mean, standard_error, float(interval.n - 1), interval.low, interval.high
+    )
+
+
+def adjust_pvalues(
+    pvalues: Sequence[float], *, method: AdjustMethod = "holm", alpha: float = 0.05
+) -> tuple[list[bool], list[float]]:
+    """Which hypotheses to reject and the adjusted p-values, by Holm's step-down method
+    (family-wise error ≤ ``alpha``) or Benjamini–Hochberg (false discovery rate ≤ ``alpha``):
+    ``statsmodels.stats.multitest.multipletests``. ``nan`` p-values are left out and stay
+    ``nan`` (never rejected).
+
+    Raises
+    ------
+    ValueError
+        An unknown ``method``.
+    """
+    if method not in ("holm", "fdr_bh"):
+        raise ValueError(f"method must be 'holm' or 'fdr_bh', got {method!r}")
+    from statsmodels.stats.multitest import multipletests
+
+    values = np.asarray(pvalues, dtype=float)
+    known = ~np.isnan(values)
+    reject = np.zeros(values.shape, dtype=bool)
+    adjusted = np.full(values.shape, math.nan)
+    if known.any():
+        flags, corrected, _, _ = multipletests(values[known], alpha=alpha, method=method)
+        reject[known], adjusted[known] = flags, corrected
+    return [bool(x) for x in reject], [float(x) for x in adjusted]

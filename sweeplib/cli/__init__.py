@@ -20,10 +20,12 @@ __all__ = ["build_parser", "main"]
 
 # Subcommand modules, in the order `sweep --help` lists them.
 _COMMANDS = (
+    "design",
     "plan",
     "run",
     "submit",
     "status",
+    "cancel",
     "rerun",
     "query",
     "athena-bootstrap",

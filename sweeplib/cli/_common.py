@@ -51,36 +51,34 @@ def positive_workers(value: int | None) -> int | None:
 
 
 def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
-    """Rows as a plain fixed-width table (numbers right-aligned)."""
+    """Rows as a plain fixed-width table (tabulate's ``simple`` format: numbers
+    right-aligned, floats to 6 significant digits, nulls blank)."""
+    from tabulate import tabulate
 
-    def shown(value: Any) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, float):
-            return f"{value:.6g}"
+    def shown(value: Any) -> Any:
         if isinstance(value, dict | list):
             return json.dumps(value, separators=(",", ":"))
-        return str(value)
+        return value
 
-    cells = [[shown(row[c]) for c in columns] for row in rows]
-    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
-    numeric = [
-        all(isinstance(row[c], int | float) or row[c] is None for row in rows) and bool(rows)
-        for c in columns
+    def is_number(value: Any) -> bool:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+
+    # Alignment from the values' types, never from parsing text: a run id "1e5" stays text.
+    numeric = [bool(rows) and all(is_number(r[c]) or r[c] is None for r in rows) for c in columns]
+    cells = [
+        [f"{v:.6g}" if isinstance(v, float) else shown(v) for v in (row[c] for c in columns)]
+        for row in rows
     ]
     print(
-        "  ".join(
-            c.rjust(w) if n else c.ljust(w)
-            for c, w, n in zip(columns, widths, numeric, strict=True)
+        tabulate(
+            cells,
+            headers=list(columns),
+            tablefmt="simple",
+            missingval="",
+            disable_numparse=True,
+            colalign=["right" if n else "left" for n in numeric] if columns else None,
         )
     )
-    print("  ".join("-" * w for w in widths))
-    for r in cells:
-        print(
-            "  ".join(
-                v.rjust(w) if n else v.ljust(w) for v, w, n in zip(r, widths, numeric, strict=True)
-            )
-        )
 
 
 def add_aws_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:

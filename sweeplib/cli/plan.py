@@ -74,6 +74,13 @@ def plan_document(request: SweepRequest, plan: ShardPlan) -> dict[str, JSONValue
         "request": request.to_json_dict(),
         "request_fingerprint": request_fingerprint(request),
         "config_fingerprint": config_fingerprint(request),
+        "design": {
+            "kind": request.design_kind,
+            "design_points": request.design_points,
+            "replications": request.replications,
+            "seeding": request.seeding,
+            "total_points": request.total_points,
+        },
         "plan": {
             "total_points": plan.total_points,
             "shard_count": plan.shard_count,
@@ -93,18 +100,33 @@ def plan_document(request: SweepRequest, plan: ShardPlan) -> dict[str, JSONValue
 
 
 def render_plan(request: SweepRequest, plan: ShardPlan) -> str:
-    """The human-readable output: request, plan summary, fingerprints, shard table."""
-    width = max(len(name) for name in request.dimensions)
+    """The human-readable output: request, design, plan summary, fingerprints, shard table."""
+    width = max(len(name) for name in request.dimension_names)
     lines = [
         f"run_id                    {request.run_id}",
         f"seed                      {request.seed}",
         f"failure_injection_shards  {canonical_json(list(request.failure_injection_shards))}",
-        "dimensions (sorted by name; the last varies fastest):",
-        *(
+        f"design                    {request.design_kind}: {request.design_points} design "
+        f"point{'s' if request.design_points != 1 else ''} × {request.replications} "
+        f"replicate{'s' if request.replications != 1 else ''} = {request.total_points} points"
+        f" ({request.seeding} seeding)",
+    ]
+    if request.points is None:
+        lines.append("dimensions (sorted by name; the last varies fastest):")
+        lines.extend(
             f"  {name:<{width}}  {len(values)} value{'s' if len(values) != 1 else ''}: "
             + _abbreviate_values(values)
             for name, values in request.dimensions.items()
-        ),
+        )
+    else:
+        lines.append("points (each sets every dimension below):")
+        for column, name in enumerate(request.points.names):
+            values = tuple(dict.fromkeys(row[column] for row in request.points.rows))
+            lines.append(
+                f"  {name:<{width}}  {len(values)} distinct value"
+                f"{'s' if len(values) != 1 else ''}: {_abbreviate_values(values)}"
+            )
+    lines += [
         "",
         _summary(plan),
         f"shard_strategy            {plan.shard_strategy} (max_shards {plan.max_shards})",

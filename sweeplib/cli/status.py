@@ -80,8 +80,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def render_status(status: RunStatus) -> str:
+    cancelled = " — CANCELLED (`sweep rerun` resumes it)" if status.cancelled else ""
     lines = [
-        f"run {status.run_id} ({', '.join(status.run_dates)}): {status.total_points} point(s)",
+        f"run {status.run_id} ({', '.join(status.run_dates)}): {status.total_points} point(s)"
+        + cancelled,
         f"  planned    {status.planned:>6} shard(s)",
         f"  succeeded  {len(status.succeeded):>6} shard(s), {status.succeeded_points} point(s)",
         f"  failed     {len(status.failed):>6} shard(s)",

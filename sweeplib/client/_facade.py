@@ -9,9 +9,11 @@ from sweeplib.client._format import (
     ApiRequest,
     ApiResponse,
     SubmitResult,
+    cancel_request,
     encode_request_body,
     normalize_api_url,
     region_from_url,
+    rerun_request,
     status_document,
     status_request,
     submit_request,
@@ -178,3 +180,36 @@ class SweepClient:
         """
         request = status_request(self._api_url, run_id)
         return status_document(request, self._exchange(request), run_id=run_id)
+
+    def cancel(self, run_id: str) -> dict[str, Any]:
+        """Cancel a run (``POST /sweep-run/{run_id}/cancel``): its workers run no further
+        shard; ``sweep rerun`` resumes it. Returns ``{"run_id", "run_date", "cancelled"}``.
+
+        Raises
+        ------
+        ObjectNotFound
+            The API knows nothing of ``run_id``.
+        InvalidRequest, ApiError, ApiUnreachable, ConfigurationError
+            As for :meth:`submit`.
+        """
+        request = cancel_request(self._api_url, run_id)
+        return status_document(request, self._exchange(request), run_id=run_id)
+
+    def rerun(self, run_id: str, rerun_id: str | None = None) -> dict[str, Any]:
+        """Re-enqueue a run's failed and missing shards (``POST /sweep-run/{run_id}/rerun``).
+
+        ``rerun_id`` is the idempotency key: the same call with it sends nothing twice.
+        Without one the API keys the rerun on the run's state (the failed shards' record
+        times and the missing shards), so repeating it before any of them has a new outcome
+        is a replay. Returns ``{"run_id", "run_date", "rerun_id", "shards", "enqueued",
+        "not_enqueued", "replayed"}``.
+
+        Raises
+        ------
+        ObjectNotFound
+            The API knows nothing of ``run_id``.
+        InvalidRequest, ApiError, ApiUnreachable, ConfigurationError
+            As for :meth:`submit`.
+        """
+        request = rerun_request(self._api_url, run_id, rerun_id)
+        return status_document(request, self._exchange(request), run_id=run_id, ok=(202,))

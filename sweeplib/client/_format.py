@@ -25,10 +25,12 @@ __all__ = [
     "ApiRequest",
     "ApiResponse",
     "SubmitResult",
+    "cancel_request",
     "encode_request_body",
     "is_loopback",
     "normalize_api_url",
     "region_from_url",
+    "rerun_request",
     "status_document",
     "status_request",
     "submit_request",
@@ -217,6 +219,30 @@ def status_request(api_url: str, run_id: str) -> ApiRequest:
     return _request("GET", f"{normalize_api_url(api_url)}{ROUTE}/{segment}", None)
 
 
+def cancel_request(api_url: str, run_id: str) -> ApiRequest:
+    """The unsigned ``POST {api_url}/sweep-run/{run_id}/cancel`` (no body).
+
+    Raises
+    ------
+    InvalidRequest
+        ``run_id`` breaks the run id rule.
+    """
+    segment = quote(validate_run_id(run_id), safe="")
+    return _request("POST", f"{normalize_api_url(api_url)}{ROUTE}/{segment}/cancel", None)
+
+
+def rerun_request(api_url: str, run_id: str, rerun_id: str | None = None) -> ApiRequest:
+    """The unsigned ``POST {api_url}/sweep-run/{run_id}/rerun``: with ``{"rerun_id": …}``
+    when given (retrying with the same key sends nothing twice), else without a body (the
+    API keys the rerun on the run's state: repeating it before anything changed is a
+    replay)."""
+    segment = quote(validate_run_id(run_id), safe="")
+    url = f"{normalize_api_url(api_url)}{ROUTE}/{segment}/rerun"
+    if rerun_id is None:
+        return _request("POST", url, None)
+    return _request("POST", url, json.dumps({"rerun_id": rerun_id}, separators=(",", ":")).encode())
+
+
 def _json_object(body: bytes) -> dict[str, Any] | None:
     try:
         document = json.loads(body)
@@ -295,7 +321,9 @@ def submit_result(
     raise _error(request, response, run_id)
 
 
-def status_document(request: ApiRequest, response: ApiResponse, *, run_id: str) -> dict[str, Any]:
+def status_document(
+    request: ApiRequest, response: ApiResponse, *, run_id: str, ok: tuple[int, ...] = (200,)
+) -> dict[str, Any]:
     """The ``RunStatus.as_dict()`` document of a status answer.
 
     Raises
@@ -306,7 +334,7 @@ def status_document(request: ApiRequest, response: ApiResponse, *, run_id: str) 
         Any other status, or a 200 whose body is not a JSON object.
     """
     document = _json_object(response.body)
-    if response.status == 200 and document is not None:
+    if response.status in ok and document is not None:
         return document
     error = _error(request, response, run_id)
     not_found = response.status == 404 and document and document.get("error") == "not_found"

@@ -24,6 +24,7 @@ __all__ = [
     "STATUS_FAILURE",
     "STATUS_SUCCESS",
     "EffectiveParametersRecord",
+    "Provenance",
     "RunContextRecord",
     "ShardOutcomeRecord",
     "format_event_time",
@@ -100,8 +101,22 @@ class ShardOutcomeRecord:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Provenance:
+    """Which code accepted a run: ``sweeplib_version``, ``kernel_hash`` (SHA-256 of the
+    kernel's sources) and ``artifact_sha256`` (the Lambda zip's; ``None`` elsewhere)."""
+
+    sweeplib_version: str
+    kernel_hash: str
+    artifact_sha256: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class RunContextRecord:
-    """One row of ``run_context``: what was accepted for a run, written once at submission."""
+    """One row of ``run_context``: what was accepted for a run, written once at submission.
+
+    The original's nine columns, then the design (DESIGN §3.6) and the provenance of the
+    code, appended (existing tables read them as null in older runs).
+    """
 
     run_id: str
     request_source: str
@@ -112,6 +127,13 @@ class RunContextRecord:
     shard_count: int
     shard_strategy: str
     max_shards: int
+    design_kind: str = "grid"
+    design_points: int
+    replications: int = 1
+    seeding: str = "independent"
+    sweeplib_version: str
+    kernel_hash: str
+    artifact_sha256: str | None = None
 
     def __post_init__(self) -> None:
         strategies = (SHARD_STRATEGY_EXPLICIT, SHARD_STRATEGY_DERIVED)
@@ -133,6 +155,9 @@ class EffectiveParametersRecord:
     record_schema: str = RECORD_SCHEMA
     parameter_fingerprint: str
     effective_parameters_json: str
+    design_point: int
+    replicate: int = 0
+    point_seed: int
 
     def __post_init__(self) -> None:
         _check_choice(self, "status", self.status, _POINT_STATUSES)
@@ -146,6 +171,9 @@ class EffectiveParametersRecord:
         point_index: int,
         status: str,
         parameters: Mapping[str, Any],
+        design_point: int,
+        replicate: int,
+        point_seed: int,
     ) -> EffectiveParametersRecord:
         """Build the row from a parameter document.
 
@@ -162,6 +190,9 @@ class EffectiveParametersRecord:
             effective_parameters_json=json.dumps(
                 parameters, separators=(",", ":"), ensure_ascii=False, allow_nan=False
             ),
+            design_point=design_point,
+            replicate=replicate,
+            point_seed=point_seed,
         )
 
     def as_row(self) -> dict[str, Any]:

@@ -22,15 +22,24 @@ from sweeplib.contracts._common import (
     strict_int,
     validate_run_id,
 )
-from sweeplib.dimensions import JSONScalar, validate_dimension_name, validate_dimension_value
+from sweeplib.dimensions import (
+    DIMENSIONS,
+    JSONScalar,
+    validate_dimension_name,
+    validate_dimension_value,
+)
 from sweeplib.errors import ConfigurationError, InvalidRequest, PlanTooLarge
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "MAX_REPLICATIONS",
+    "SEEDING_MODES",
     "Dimensions",
+    "ExplicitPoints",
     "Limits",
     "SweepRequest",
     "check_dimensions",
+    "check_points",
     "config_fingerprint",
     "parameter_fingerprint",
     "parse_sweep_request",
@@ -41,6 +50,93 @@ __all__ = [
 
 #: Normalized dimensions: name → values, names in sorted order.
 Dimensions: TypeAlias = Mapping[str, tuple[JSONScalar, ...]]
+
+#: Most replications of every design point a request may ask for (DESIGN §3.6).
+MAX_REPLICATIONS = 1000
+#: ``independent``: point p runs with seed ``seed XOR p``; ``common``: replicate r of
+#: every design point runs with seed ``seed XOR r`` (common random numbers).
+SEEDING_MODES = ("independent", "common")
+
+
+@dataclass(frozen=True)
+class ExplicitPoints:
+    """Design points given one by one (a request's ``points``), stored as rows.
+
+    Attributes
+    ----------
+    names : tuple of str
+        The dimension names every point sets, sorted.
+    rows : tuple of tuple
+        One row per design point, values in ``names`` order, as given (checked).
+    """
+
+    names: tuple[str, ...]
+    rows: tuple[tuple[JSONScalar, ...], ...]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def values(self, index: int) -> dict[str, JSONScalar]:
+        """Name → value of design point ``index``."""
+        return dict(zip(self.names, self.rows[index], strict=True))
+
+    def columns(self) -> dict[str, list[JSONScalar]]:
+        """Name → every design point's value, in design order."""
+        return {name: [row[j] for row in self.rows] for j, name in enumerate(self.names)}
+
+    def to_json_list(self) -> list[JSONValue]:
+        """The points as the request states them: a list of objects."""
+        return [dict(zip(self.names, row, strict=True)) for row in self.rows]
+
+
+def check_points(value: object, field: str = "points") -> ExplicitPoints:
+    """Validate a request's ``points``: a non-empty list of objects that all set the same
+    dimensions, every value checked as a grid value is.
+
+    Raises
+    ------
+    InvalidRequest
+        Naming the point and dimension (``points[3].num_drivers``) and why.
+    """
+    if not isinstance(value, list | tuple):
+        raise InvalidRequest(
+            field, f"must be a non-empty list of objects, got {describe_value(value)}"
+        )
+    if not value:
+        raise InvalidRequest(field, "must be a non-empty list of objects, got an empty list")
+    names: tuple[str, ...] = ()
+    rows: list[tuple[JSONScalar, ...]] = []
+    for index, point in enumerate(value):
+        where = f"{field}[{index}]"
+        if not isinstance(point, Mapping):
+            raise InvalidRequest(
+                where, f"must be an object of dimension values, got {describe_value(point)}"
+            )
+        if index == 0:
+            if not point:
+                raise InvalidRequest(where, "must set at least one dimension")
+            for name in point:
+                if not isinstance(name, str) or name not in DIMENSIONS:
+                    try:
+                        validate_dimension_name(name)
+                    except InvalidRequest as error:
+                        raise InvalidRequest(f"{where}.{name}", error.reason) from None
+            names = tuple(sorted(point))
+        elif len(point) != len(names) or any(name not in point for name in names):
+            given = ", ".join(sorted(map(str, point))) or "none"
+            raise InvalidRequest(
+                where,
+                f"sets dimensions {given}; every point must set {', '.join(names)} (as {field}[0])",
+            )
+        row = []
+        for name in names:
+            item = point[name]
+            reason = DIMENSIONS[name].check.reason(item)
+            if reason is not None:
+                raise InvalidRequest(f"{where}.{name}", reason)
+            row.append(item)
+        rows.append(tuple(row))
+    return ExplicitPoints(names, tuple(rows))
 
 
 @dataclass(frozen=True)
@@ -144,6 +240,18 @@ class SweepRequest:
         Signed 64-bit; 0 when absent.
     failure_injection_shards : tuple of int
         Sorted, without duplicates.
+    replications : int
+        Runs of every design point, 1–1000 (DESIGN §3.6); 1 when absent.
+    seeding : str
+        ``"independent"`` (default) or ``"common"`` (common random numbers).
+    points : ExplicitPoints or None
+        The design points of a ``points`` request; then ``dimensions`` is empty.
+    design : Mapping or None
+        Provenance of the design (never interpreted; covered by the request fingerprint).
+
+    Point index ``p`` is design point ``p // replications``, replicate
+    ``p % replications``. A request without the extensions means what it meant before
+    them: same points, seeds, messages and fingerprints.
     """
 
     run_id: str
@@ -153,17 +261,53 @@ class SweepRequest:
     max_shards: int
     seed: int = 0
     failure_injection_shards: tuple[int, ...] = ()
+    replications: int = 1
+    seeding: str = "independent"
+    points: ExplicitPoints | None = None
+    design: Mapping[str, JSONValue] | None = None
 
     def __post_init__(self) -> None:
         # Freeze the containers so the request really is immutable.
         frozen = {name: tuple(self.dimensions[name]) for name in sorted(self.dimensions)}
         object.__setattr__(self, "dimensions", MappingProxyType(frozen))
         object.__setattr__(self, "failure_injection_shards", tuple(self.failure_injection_shards))
+        if self.design is not None:
+            object.__setattr__(self, "design", MappingProxyType(dict(self.design)))
+
+    @property
+    def design_points(self) -> int:
+        """The number of design points: the grid's size, or the number of ``points``."""
+        return len(self.points) if self.points is not None else total_points(self.dimensions)
 
     @property
     def total_points(self) -> int:
-        """The product of the dimension lengths."""
-        return total_points(self.dimensions)
+        """Design points × replications: the points the run simulates."""
+        return self.design_points * self.replications
+
+    @property
+    def dimension_names(self) -> tuple[str, ...]:
+        """The dimensions the points set, sorted."""
+        return self.points.names if self.points is not None else tuple(self.dimensions)
+
+    @property
+    def design_kind(self) -> str:
+        """``design.kind`` when the request says it, else ``"grid"`` or ``"points"``."""
+        kind = (self.design or {}).get("kind")
+        if isinstance(kind, str):
+            return kind
+        return "points" if self.points is not None else "grid"
+
+    def _extensions(self) -> dict[str, JSONValue]:
+        """The DESIGN §3.6 fields that differ from their defaults (absent ones are not
+        written, so a request without them hashes as it did before they existed)."""
+        extra: dict[str, JSONValue] = {}
+        if self.replications != 1:
+            extra["replications"] = self.replications
+        if self.seeding != "independent":
+            extra["seeding"] = self.seeding
+        if self.points is not None:
+            extra["points"] = self.points.to_json_list()
+        return extra
 
     @functools.cached_property
     def request_fingerprint(self) -> str:
@@ -172,21 +316,33 @@ class SweepRequest:
 
     @functools.cached_property
     def config_fingerprint(self) -> str:
-        """SHA-256 hex of the canonical JSON of ``{dimensions, seed}`` (hashed once)."""
-        dimensions = {name: list(values) for name, values in self.dimensions.items()}
-        return sha256_hex(canonical_json({"dimensions": dimensions, "seed": self.seed}))
+        """SHA-256 hex of the canonical JSON of ``{dimensions, seed}`` plus the points,
+        replications and seeding when given (hashed once): what is simulated."""
+        config: dict[str, JSONValue] = {"seed": self.seed}
+        if self.points is None:
+            config["dimensions"] = {name: list(values) for name, values in self.dimensions.items()}
+        config.update(self._extensions())
+        return sha256_hex(canonical_json(config))
 
     def to_json_dict(self) -> dict[str, JSONValue]:
-        """The normalized request as JSON data: every field present, absent ones ``null``."""
-        return {
+        """The normalized request as JSON data: every original field present (absent ones
+        ``null``; ``dimensions`` is ``null`` for a ``points`` request), the DESIGN §3.6
+        extensions only when they differ from their defaults."""
+        document: dict[str, JSONValue] = {
             "run_id": self.run_id,
-            "dimensions": {name: list(values) for name, values in self.dimensions.items()},
+            "dimensions": None
+            if self.points is not None
+            else {name: list(values) for name, values in self.dimensions.items()},
             "shard_count": self.shard_count,
             "shard_size": self.shard_size,
             "max_shards": self.max_shards,
             "seed": self.seed,
             "failure_injection_shards": list(self.failure_injection_shards),
         }
+        document.update(self._extensions())
+        if self.design is not None:
+            document["design"] = dict(self.design)
+        return document
 
 
 _REQUEST_FIELDS = tuple(field.name for field in dataclasses.fields(SweepRequest))
@@ -232,21 +388,48 @@ def parse_sweep_request(body: object, limits: Limits = DEFAULT_LIMITS) -> SweepR
         raise InvalidRequest("run_id", f"must be a string, got {describe_value(raw_run_id)}")
     run_id = validate_run_id(raw_run_id.strip())
 
-    if "dimensions" not in body:
-        raise InvalidRequest("dimensions", "is required")
-    dimensions = check_dimensions(body["dimensions"], limits.max_values_per_dimension)
-    total = total_points(dimensions)
-    if total > limits.max_points:
-        lengths = " × ".join(f"{name} {len(values)}" for name, values in dimensions.items())
-        raise PlanTooLarge(
-            "dimensions", f"{total} points ({lengths}) exceed the limit of {limits.max_points}"
-        )
-
     def optional_int(name: str, minimum: int, maximum: int = I64_MAX) -> int | None:
         value = body.get(name)  # null is the same as absent
         if value is None:
             return None
         return strict_int(value, name, InvalidRequest, minimum=minimum, maximum=maximum)
+
+    replications = optional_int("replications", 1, MAX_REPLICATIONS) or 1
+    seeding = body.get("seeding")
+    if seeding is None:
+        seeding = "independent"
+    elif seeding not in SEEDING_MODES:
+        shown = describe_value(seeding)
+        raise InvalidRequest("seeding", f"must be one of {', '.join(SEEDING_MODES)}, got {shown}")
+
+    points: ExplicitPoints | None = None
+    dimensions: Dimensions = MappingProxyType({})
+    has_dimensions = body.get("dimensions") is not None
+    if body.get("points") is not None:
+        if has_dimensions:
+            raise InvalidRequest("points", "give either dimensions (a grid) or points, not both")
+        points = check_points(body["points"])
+        design_points, what = len(points), f"{len(points)} design points"
+    elif "dimensions" in body:  # null included: it gets check_dimensions' own message
+        dimensions = check_dimensions(body["dimensions"], limits.max_values_per_dimension)
+        design_points = total_points(dimensions)
+        what = " × ".join(f"{name} {len(values)}" for name, values in dimensions.items())
+    else:
+        raise InvalidRequest("dimensions", "is required (or give points)")
+    total = design_points * replications
+    if total > limits.max_points:
+        field = "points" if points is not None else "dimensions"
+        if replications != 1:
+            what += f" × {replications} replications"
+        raise PlanTooLarge(
+            field, f"{total} points ({what}) exceed the limit of {limits.max_points}"
+        )
+
+    design = body.get("design")
+    if design is not None and not isinstance(design, Mapping):
+        raise InvalidRequest(
+            "design", f"must be an object (provenance), got {describe_value(design)}"
+        )
 
     shard_count = optional_int("shard_count", 1)
     shard_size = optional_int("shard_size", 1)
@@ -273,6 +456,10 @@ def parse_sweep_request(body: object, limits: Limits = DEFAULT_LIMITS) -> SweepR
         max_shards=limits.max_shards if max_shards is None else max_shards,
         seed=0 if seed is None else seed,
         failure_injection_shards=failures,
+        replications=replications,
+        seeding=seeding,
+        points=points,
+        design=design,
     )
 
 
@@ -300,10 +487,11 @@ def request_fingerprint(request: SweepRequest) -> str:
 
 
 def config_fingerprint(request: SweepRequest) -> str:
-    """SHA-256 hex of the canonical JSON of ``{dimensions, seed}``.
+    """SHA-256 hex of the canonical JSON of ``{dimensions, seed}`` (with ``points``,
+    ``replications`` and ``seeding`` when the request gives them).
 
-    It ignores run_id and the sharding controls: two runs with the same config
-    fingerprint simulate the same points with the same seeds.
+    It ignores run_id, the sharding controls and the design's provenance: two runs with
+    the same config fingerprint simulate the same points with the same seeds.
     """
     return request.config_fingerprint
 

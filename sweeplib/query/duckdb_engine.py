@@ -82,10 +82,18 @@ def _view_sql(spec: DatasetSpec, glob: str | None, schema: str, with_path: bool)
             items.append(_quote_identifier(name))  # VARCHAR already: keeps partition pruning
         else:
             items.append(f"CAST({_quote_identifier(name)} AS {type_}) AS {_quote_identifier(name)}")
-    source = (
+    # Files written before a column was appended (ADR 0015) read it as null: the files are
+    # unified by name, then with an empty relation that has every column of the registry.
+    files = (
         f"read_parquet({_quote_literal(glob)}, hive_partitioning = true, "
-        f"hive_types_autocast = false{', filename = true' if with_path else ''})"
+        f"hive_types_autocast = false, union_by_name = true"
+        f"{', filename = true' if with_path else ''})"
     )
+    every_column = ", ".join(
+        f"CAST(NULL AS {_DUCKDB_TYPES[athena]}) AS {_quote_identifier(name)}"
+        for name, athena in spec.athena_columns
+    )
+    source = f"(SELECT * FROM {files} UNION ALL BY NAME SELECT {every_column} WHERE false)"
     return f"CREATE OR REPLACE VIEW {target} AS SELECT {', '.join(items)} FROM {source}"
 
 

@@ -56,12 +56,7 @@ from sweeplib.sim.entities import (
 )
 from sweeplib.sim.events import TIME_SHIFT, EventKind, EventQueue
 from sweeplib.sim.geo import Grid
-from sweeplib.sim.params import (
-    CANCEL_SEED_OFFSET,
-    DRIVER_SEED_OFFSET,
-    SPEED_SEED_XOR,
-    ScenarioParams,
-)
+from sweeplib.sim.params import ScenarioParams
 from sweeplib.sim.rng import MASK64, Stream
 from sweeplib.sim.traffic import hourly_factors
 
@@ -112,7 +107,8 @@ class Simulation:
         decision = params.resolved_driver_decision
         self.decision = decision
         self.decision_seed = decision.seed & MASK64
-        self.cancel_seed = (seed + CANCEL_SEED_OFFSET) & MASK64
+        streams = params.stream_seeds
+        self.cancel_seed = streams.cancel
         self.cancel_min_secs, cancel_max = cancel_wait_secs
         self.cancel_max_secs = max(cancel_max, self.cancel_min_secs)
         self.algorithm = params.resolved_matching_algorithm
@@ -126,7 +122,7 @@ class Simulation:
         self.max_trip_cells = max(params.max_trip_cells, params.min_trip_cells)
         self.hotspots = params.spawn_weighting == "berlin_hotspots"
         # §4.2: one persistent speed stream, always seeded (deviation 5).
-        self.speed_stream = Stream(seed ^ SPEED_SEED_XOR)
+        self.speed_stream = Stream(streams.speed)
         if params.base_speed_kmh is None:
             self.speed_low, self.speed_high = 20.0, 60.0
         else:
@@ -148,7 +144,7 @@ class Simulation:
             initial=params.initial_rider_count,
             window_ms=params.request_window_ms,
             divisor=RIDER_DEMAND_DIVISOR,
-            dist_seed=seed,
+            dist_seed=streams.rider_arrival,
             epoch_ms=self.epoch_ms,
             weekday=RIDER_WEEKDAY,
             weekend=RIDER_WEEKEND,
@@ -158,7 +154,7 @@ class Simulation:
             initial=params.initial_driver_count,
             window_ms=params.driver_spread_ms,
             divisor=DRIVER_SUPPLY_DIVISOR,
-            dist_seed=(seed + DRIVER_SEED_OFFSET) & MASK64,
+            dist_seed=streams.driver_arrival,
             epoch_ms=self.epoch_ms,
             weekday=DRIVER_WEEKDAY,
             weekend=DRIVER_WEEKEND,

@@ -21,11 +21,14 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal, TypeVar
 
-from sweeplib.checks import Check, Flag, IntRange, RealRange, describe_value
+from sweeplib.checks import Check, Choice, Flag, IntRange, RealRange, describe_value
 from sweeplib.errors import ScenarioError
+from sweeplib.sim.rng import RNG_LAYOUTS, RngLayout, StreamSeeds, stream_seeds
 
 __all__ = [
     "DEFAULT_END_AFTER_WINDOW_MS",
+    "MAX_AGENTS",
+    "MAX_SURGE_RADIUS_K",
     "PARAMETER_CHECKS",
     "DriverDecisionConfig",
     "MatchingAlgorithm",
@@ -40,12 +43,6 @@ U64_MAX = (1 << 64) - 1
 U32_MAX = (1 << 32) - 1
 I64_MAX = (1 << 63) - 1
 
-# Offsets added to the scenario seed to derive per-purpose seeds (SIM_SPEC §7.2).
-QUOTE_SEED_OFFSET = 0x711073BEEF
-DRIVER_SEED_OFFSET = 0xDEADBEEF
-CANCEL_SEED_OFFSET = 0xCAFEBABE
-SPEED_SEED_XOR = 0x5EEDCAFE
-
 #: Without an explicit end time the runner stops at request window + 2 h.
 DEFAULT_END_AFTER_WINDOW_MS = 2 * 3_600_000
 
@@ -53,14 +50,22 @@ _U64 = IntRange(0, U64_MAX)
 _U32 = IntRange(0, U32_MAX)
 _FINITE = RealRange()
 
+#: Most riders or drivers one scenario may spawn (each is a Python object with its own
+#: event history: about 1 GB of memory and minutes of kernel time at this cap).
+MAX_AGENTS = 1_000_000
+#: Largest surge grid-disk radius: H3 lists 3k(k+1)+1 cells for radius k (30,301 at 100,
+#: ≈ 17 km at resolution 9); beyond a city it buys nothing, and at 2^31 H3 overflows.
+MAX_SURGE_RADIUS_K = 100
+_AGENTS = IntRange(0, MAX_AGENTS)
+
 #: What the kernel can run, per field (``pricing_config.<field>`` for the pricing
 #: config): it misbehaves or crashes outside these. The one table of parameter ranges.
 PARAMETER_CHECKS: Mapping[str, Check] = MappingProxyType(
     {
-        "num_riders": _U64,
-        "num_drivers": _U64,
-        "initial_rider_count": _U64,
-        "initial_driver_count": _U64,
+        "num_riders": _AGENTS,
+        "num_drivers": _AGENTS,
+        "initial_rider_count": _AGENTS,
+        "initial_driver_count": _AGENTS,
         "seed": _U64.with_nulls(),
         "lat_min": _FINITE,
         "lat_max": _FINITE,
@@ -83,8 +88,9 @@ PARAMETER_CHECKS: Mapping[str, Check] = MappingProxyType(
         "pricing_config.per_km_rate": RealRange(0.0),
         "pricing_config.commission_rate": RealRange(0.0, 1.0),
         "pricing_config.surge_enabled": Flag(),
-        "pricing_config.surge_radius_k": _U32,
+        "pricing_config.surge_radius_k": IntRange(0, MAX_SURGE_RADIUS_K),
         "pricing_config.surge_max_multiplier": RealRange(1.0),
+        "rng_layout": Choice(MappingProxyType({name: name for name in RNG_LAYOUTS})),
     }
 )
 
@@ -204,6 +210,9 @@ class ScenarioParams:
     dynamic_congestion_enabled: bool = False
     base_speed_kmh: float | None = None
     spawn_weighting: Literal["uniform", "berlin_hotspots"] = "uniform"
+    #: How stream seeds derive from ``seed`` (SIM_SPEC deviation 6): ``"independent"``
+    #: hashes them, ``"original"`` keeps the Rust kernel's ``S + offset`` arithmetic.
+    rng_layout: RngLayout = "independent"
 
     def __post_init__(self) -> None:
         _check_fields(self)
@@ -227,6 +236,11 @@ class ScenarioParams:
         return 0 if self.seed is None else self.seed & U64_MAX
 
     @property
+    def stream_seeds(self) -> StreamSeeds:
+        """The base seed of each stream family (SIM_SPEC §7.2 under ``rng_layout``)."""
+        return stream_seeds(self.scenario_seed, self.rng_layout)
+
+    @property
     def resolved_pricing(self) -> PricingConfig:
         return self.pricing_config or _DEFAULT_PRICING
 
@@ -234,13 +248,13 @@ class ScenarioParams:
     def resolved_rider_quote(self) -> RiderQuoteConfig:
         if self.rider_quote_config is not None:
             return self.rider_quote_config
-        return RiderQuoteConfig(seed=(self.scenario_seed + QUOTE_SEED_OFFSET) & U64_MAX)
+        return RiderQuoteConfig(seed=self.stream_seeds.quote)
 
     @property
     def resolved_driver_decision(self) -> DriverDecisionConfig:
         if self.driver_decision_config is not None:
             return self.driver_decision_config
-        return DriverDecisionConfig(seed=(self.scenario_seed + DRIVER_SEED_OFFSET) & U64_MAX)
+        return DriverDecisionConfig(seed=self.stream_seeds.decision)
 
     @property
     def resolved_matching_algorithm(self) -> MatchingAlgorithm:

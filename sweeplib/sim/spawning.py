@@ -6,8 +6,10 @@ tables are in :mod:`~sweeplib.sim.arrivals`; the world creates the entities
 (:meth:`~sweeplib.sim.engine.Simulation.add_rider`, ``add_driver``).
 
 Seed layout (§7.2): arrival ``k`` of riders draws its location and destination from
-``Stream(S + k)``, arrival ``k`` of drivers its location, earnings target and fatigue
-threshold from ``Stream(S + 0xdeadbeef + k)``.
+``Stream(R + k)``, arrival ``k`` of drivers its location, earnings target and fatigue
+threshold from ``Stream(D + k)``, where ``R`` and ``D`` are the run's family bases
+(:func:`~sweeplib.sim.rng.stream_seeds`: ``S`` and ``S + 0xdeadbeef`` in the original
+layout, hashes of ``S`` by default).
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ def on_spawn_driver(world: Simulation, _subject: None) -> None:
 def spawn_rider(world: Simulation) -> Rider:
     """Rider arrival ``k`` (the spawner's count): pickup, then destination, from one stream."""
     k = world.riders_spawner.spawned_count
-    stream = Stream(world.seed + k)
+    stream = Stream(world.riders_spawner.dist_seed + k)
     pickup = _spawn_cell(world, stream, RIDER_HOTSPOTS)
     return world.add_rider(pickup, destination(world, pickup, stream))
 

@@ -22,7 +22,8 @@ id, checked once when it is made (``InvalidRequest`` names a bad one) — whose 
 build each key without checking again; so a key never contains a slash or a ``..``
 component that came from a value. A run's own records outside the datasets (the
 submission record and the dispatch ledger, keyed by run id alone) are built by
-:func:`submission_key` and :func:`dispatch_ledger_key`. All functions are pure.
+:func:`submission_key`, :func:`dispatch_ledger_key` and the dispatch rounds
+(:func:`dispatch_round_key`). All functions are pure.
 """
 
 from __future__ import annotations
@@ -47,10 +48,15 @@ __all__ = [
     "ParsedKey",
     "PointDataset",
     "RunAddress",
+    "cancel_key",
     "dataset_prefix",
     "dispatch_ledger_key",
+    "dispatch_rerun_key",
+    "dispatch_round_key",
+    "dispatch_rounds_prefix",
     "location_template",
     "normalize_prefix",
+    "parse_dispatch_round_key",
     "parse_key",
     "run_date_prefix",
     "submission_key",
@@ -316,6 +322,52 @@ def dispatch_ledger_key(run_id: str, *, prefix: str = DEFAULT_PREFIX) -> str:
     """Key of a run's dispatch ledger, beside its submission record:
     ``{prefix}/_runs/run_id={run}/dispatched.json``."""
     return _run_record_key(run_id, "dispatched.json", prefix)
+
+
+def cancel_key(run_id: str, *, prefix: str = DEFAULT_PREFIX) -> str:
+    """Key of a run's cancel record: ``{prefix}/_runs/run_id={run}/cancel.json``."""
+    return _run_record_key(run_id, "cancel.json", prefix)
+
+
+def dispatch_rounds_prefix(run_id: str, *, prefix: str = DEFAULT_PREFIX) -> str:
+    """Folder of a run's dispatch rounds: ``{prefix}/_runs/run_id={run}/dispatch/``."""
+    return _run_record_key(run_id, "dispatch", prefix) + "/"
+
+
+_ROUND_NAME = re.compile(r"round=(\d{6})(\.refused)?\.json")
+
+
+def dispatch_round_key(
+    run_id: str, round_number: int, *, refused: bool = False, prefix: str = DEFAULT_PREFIX
+) -> str:
+    """Key of a dispatch round's claim (``…/dispatch/round=000001.json``) or, with
+    ``refused``, of the shards its dispatcher refused (``…/round=000001.refused.json``)."""
+    if isinstance(round_number, bool) or not 1 <= round_number <= 999_999:
+        raise InvalidRequest("round", f"must be in [1, 999999], got {round_number!r}")
+    name = f"round={round_number:06d}{'.refused' if refused else ''}.json"
+    return dispatch_rounds_prefix(run_id, prefix=prefix) + name
+
+
+_RERUN_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def dispatch_rerun_key(run_id: str, rerun_id: str, *, prefix: str = DEFAULT_PREFIX) -> str:
+    """Key of a rerun's claim: ``…/dispatch/rerun={rerun_id}.json`` (idempotency).
+
+    Raises
+    ------
+    InvalidRequest
+        ``field`` ``"rerun_id"``: not 1–64 of ``[A-Za-z0-9._-]``.
+    """
+    if not isinstance(rerun_id, str) or _RERUN_ID.fullmatch(rerun_id) is None:
+        raise InvalidRequest("rerun_id", "must be 1-64 characters of [A-Za-z0-9._-]")
+    return dispatch_rounds_prefix(run_id, prefix=prefix) + f"rerun={rerun_id}.json"
+
+
+def parse_dispatch_round_key(key: str) -> tuple[int, bool] | None:
+    """``(round number, refused)`` of a key built by :func:`dispatch_round_key`, else None."""
+    found = _ROUND_NAME.fullmatch(key.rpartition("/")[2])
+    return None if found is None else (int(found[1]), found[2] is not None)
 
 
 # -- parsing -----------------------------------------------------------------------------

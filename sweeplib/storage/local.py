@@ -9,7 +9,9 @@ Writes are atomic. ``put`` writes the body to a temporary sibling file named
   so of several concurrent conditional creates (threads or processes) exactly one
   wins; the others raise ``PreconditionFailed``.
 
-The temporary file is removed on every path, including errors.
+The temporary file is removed on every path, including errors — but not when the
+process is killed mid-write; :meth:`LocalObjectStore.remove_stale_temporaries` removes
+those (``sweep run`` calls it when it opens the folder).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -105,6 +108,26 @@ class LocalObjectStore:
         finally:
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
+
+    def remove_stale_temporaries(self, *, older_than_s: float = 3600.0) -> int:
+        """Remove ``put``'s temporary files older than ``older_than_s`` (left behind by
+        processes killed mid-write); returns how many. Younger ones may belong to a
+        write in progress and are kept.
+        """
+        if not self._root.is_dir():
+            return 0
+        cutoff = time.time() - older_than_s
+        removed = 0
+        for dirpath, _dirnames, filenames in os.walk(self._root):
+            for name in filenames:
+                if not is_temporary_name(name):
+                    continue
+                path = os.path.join(dirpath, name)
+                with contextlib.suppress(OSError):
+                    if os.stat(path).st_mtime < cutoff:
+                        os.unlink(path)
+                        removed += 1
+        return removed
 
     def get(self, key: str) -> bytes:
         """See :meth:`sweeplib.storage.store.ObjectStore.get`."""

@@ -74,6 +74,14 @@ RUN_CONTEXT_SCHEMA: Final = pa.schema(
         _required("shard_count", _U64),
         _required("shard_strategy", _STR),
         _required("max_shards", _U64),
+        # Appended (DESIGN §3.6, ADR 0015): the design and the code that accepted the run.
+        _required("design_kind", _STR),
+        _required("design_points", _U64),
+        _required("replications", _U64),
+        _required("seeding", _STR),
+        _required("sweeplib_version", _STR),
+        _required("kernel_hash", _STR),
+        _optional("artifact_sha256", _STR),
     ]
 )
 
@@ -86,6 +94,10 @@ EFFECTIVE_PARAMETERS_SCHEMA: Final = pa.schema(
         _required("record_schema", _STR),
         _required("parameter_fingerprint", _STR),
         _required("effective_parameters_json", _STR),
+        # Appended (DESIGN §3.6, ADR 0015): which design point and replicate, which seed.
+        _required("design_point", _U64),
+        _required("replicate", _U64),
+        _required("point_seed", _U64),
     ]
 )
 
@@ -109,6 +121,10 @@ SHARD_METRICS_SCHEMA: Final = pa.schema(
         _required("riders_abandoned_price", _U64),
         _required("riders_abandoned_eta", _U64),
         _required("riders_abandoned_stochastic", _U64),
+        # Appended (DESIGN §3.6, ADR 0015): which design point and replicate, which seed.
+        _required("design_point", _U64),
+        _required("replicate", _U64),
+        _required("point_seed", _U64),
     ]
 )
 

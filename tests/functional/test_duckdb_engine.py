@@ -42,8 +42,8 @@ def outcome(shard_id, status, **overrides):
 
 
 def metrics(total_riders, completed_riders):
-    row = {name: 0.0 for name in SHARD_METRICS_SCHEMA.names}
-    for field in SHARD_METRICS_SCHEMA:
+    row = {name: 0.0 for name in SHARD_METRICS_SCHEMA.names[:18]}
+    for field in OLD_SHARD_METRICS_SCHEMA:
         if pa.types.is_unsigned_integer(field.type):
             row[field.name] = 0
     row.update(
@@ -54,6 +54,10 @@ def metrics(total_riders, completed_riders):
         platform_revenue=12.5 * completed_riders,
     )
     return row
+
+
+#: shard_metrics as written before ADR 0015 appended design_point, replicate, point_seed.
+OLD_SHARD_METRICS_SCHEMA = pa.schema(list(SHARD_METRICS_SCHEMA)[:18])
 
 
 def write_sample_run(store: LocalObjectStore) -> None:
@@ -73,7 +77,9 @@ def write_sample_run(store: LocalObjectStore) -> None:
                     "max_shards": 1000,
                 }
             ],
-            RUN_CONTEXT_SCHEMA,
+            # Written before the appended columns existed (ADR 0015): the views read them
+            # as null.
+            pa.schema(list(RUN_CONTEXT_SCHEMA)[:9]),
         ),
     )
     # Shard 0: a first attempt failed, the retry succeeded. Shard 1 failed.
@@ -117,7 +123,7 @@ def write_sample_run(store: LocalObjectStore) -> None:
             keys.RunAddress.of(RUN_DATE, RUN_ID).point_key(
                 "shard_metrics", "success", 0, point_index
             ),
-            encode_rows([metrics(total, completed)], SHARD_METRICS_SCHEMA),
+            encode_rows([metrics(total, completed)], OLD_SHARD_METRICS_SCHEMA),
         )
 
 
@@ -283,14 +289,24 @@ def test_files_written_after_engine_creation_are_seen(tmp_path):
         assert engine.execute(count).to_pylist() == [{"n": 0}]
         store.put(
             keys.RunAddress.of(RUN_DATE, "late").point_key("shard_metrics", "success", 0, 0),
-            encode_rows([metrics(5, 5)], SHARD_METRICS_SCHEMA),
+            encode_rows([metrics(5, 5)], OLD_SHARD_METRICS_SCHEMA),
         )
         assert engine.execute(count).to_pylist() == [{"n": 1}]
+        point = {"design_point": 0, "replicate": 1, "point_seed": 7}
         store.put(
             keys.RunAddress.of(RUN_DATE, "late").point_key("shard_metrics", "success", 0, 1),
-            encode_rows([metrics(5, 4)], SHARD_METRICS_SCHEMA),
+            encode_rows([{**metrics(5, 4), **point}], SHARD_METRICS_SCHEMA),
         )
         assert engine.execute(count).to_pylist() == [{"n": 2}]
+        # An old file and a new one: the appended columns are null in the old (ADR 0015).
+        rows = engine.execute(
+            "SELECT point_index, design_point, replicate, point_seed FROM sweep_shard_metrics "
+            "ORDER BY point_index"
+        ).to_pylist()
+        assert rows == [
+            {"point_index": "0", "design_point": None, "replicate": None, "point_seed": None},
+            {"point_index": "1", "design_point": 0, "replicate": 1, "point_seed": 7},
+        ]
 
 
 def test_custom_prefix(tmp_path):
@@ -299,7 +315,7 @@ def test_custom_prefix(tmp_path):
         keys.RunAddress.of(RUN_DATE, RUN_ID, prefix="mine").point_key(
             "shard_metrics", "success", 0, 0
         ),
-        encode_rows([metrics(3, 3)], SHARD_METRICS_SCHEMA),
+        encode_rows([metrics(3, 3)], OLD_SHARD_METRICS_SCHEMA),
     )
     with DuckDBQueryEngine(tmp_path, prefix="/mine/") as engine:
         assert engine.execute("SELECT total_riders FROM sweep_shard_metrics").to_pylist() == [

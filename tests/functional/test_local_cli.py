@@ -314,3 +314,164 @@ def test_ctrl_c_keeps_finished_shards_and_rerun_completes(tmp_path):
     ).stdout  # fmt: skip
     assert json.loads(status)["succeeded_shards"] == 2
     assert json.loads(status)["missing_shards"] == 0
+
+
+def test_a_replicated_points_design_runs_reruns_and_queries_locally(tmp_path, capsys):
+    """A `sweep design` request through `sweep run`, a lost commit, `sweep rerun` and
+    `status`: identical bytes, design points and replicates in the outcomes."""
+    data, request = tmp_path / "data", tmp_path / "design.json"
+    assert sweep(
+        "design", "--kind", "halton", "--samples", "3", "--design-seed", "4",
+        "--range", "num_riders=40:80:int", "--set", "num_drivers=20", "--set", "match_radius=3",
+        "--replications", "2", "--seeding", "common", "--run-id", "pts", "--shard-size", "2",
+        "-o", str(request),
+    ) == 0  # fmt: skip
+    assert sweep("run", str(request), "--data-dir", str(data), "--workers", "1") == 0
+    before = run_files(data)
+    success = [
+        key for key in before if "dataset=shard_outcomes" in key and "shard_id_partition=1/" in key
+    ]
+    assert len(success) == 1
+    (data / success[0]).unlink()  # shard 1's commit marker is lost: the shard is missing
+    capsys.readouterr()
+    sweep("status", "pts", "--data-dir", str(data))
+    assert "missing shards: 1" in capsys.readouterr().out
+    assert sweep("rerun", "pts", "--data-dir", str(data), "--workers", "1") == 0
+    after = run_files(data)
+    assert after.keys() == before.keys()
+    assert all(after[k] == before[k] for k in after if "dataset=shard_outcomes" not in k)
+    sweep("status", "pts", "--data-dir", str(data))
+    assert "succeeded       3 shard(s), 6 point(s)" in capsys.readouterr().out
+    sql = (
+        "SELECT design_point, replicate, point_seed FROM ride_sim_analytics.sweep_shard_metrics "
+        "WHERE run_id = 'pts' ORDER BY CAST(point_index AS integer)"
+    )
+    assert sweep("query", sql, "--data-dir", str(data), "--json") == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["design_point"], r["replicate"], r["point_seed"]) for r in rows] == [
+        (0, 0, 0), (0, 1, 1), (1, 0, 0), (1, 1, 1), (2, 0, 0), (2, 1, 1),
+    ]  # fmt: skip
+
+
+def _pool_processes(parent_pid: int) -> list[int]:
+    """The multiprocessing pool processes whose parent is ``parent_pid`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        ppid = int(stat.rpartition(")")[2].split()[1])
+        if ppid == parent_pid and b"spawn_main" in command:
+            found.append(int(entry.name))
+    return found
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_pool_processes_exit_when_sweep_run_is_killed(tmp_path):
+    """Issue 15, item 10: `kill -9` of `sweep run` used to leave its pool processes
+    computing (and writing) their shard to the end. One heavy point (600,000 riders: tens
+    of seconds); the parent is killed once its pool process is inside the kernel (its
+    memory has grown); the pool process must be gone well before the point could end."""
+    import os
+    import time
+
+    data = tmp_path / "data"
+    request = tmp_path / "orphan.json"
+    body = request_body(
+        "orphan", dimensions={"num_riders": [600_000], "num_drivers": [60_000]}, shard_count=1
+    )
+    request.write_text(json.dumps(body))
+    run = [sys.executable, "-m", "sweeplib.cli", "run", str(request), "--data-dir", str(data)]
+    workers: list[int] = []
+    try:
+        with watched_child([*run, "--workers", "1", "--no-progress"]) as (child, _, _):
+            wait_until(
+                lambda: bool(_pool_processes(child.pid)), child, timeout=60, what="a pool process"
+            )
+            workers = _pool_processes(child.pid)
+            wait_until(
+                lambda: max(_rss_mb(p) for p in workers) > 150, child, timeout=120,
+                what="the point running in the kernel",
+            )  # fmt: skip
+            child.kill()
+            child.wait(timeout=30)
+            deadline = time.monotonic() + 15
+            while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            orphans = [p for p in workers if _alive(p)]
+            assert orphans == [], "pool processes kept running after their parent was killed"
+    finally:
+        for pid in workers:  # never leave a stray process behind, pass or fail
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_cancel_marks_the_run_status_shows_it_and_rerun_resumes(request_file, tmp_path, capsys):
+    data = tmp_path / "data"
+    assert sweep("run", str(request_file()), "--data-dir", str(data), "--no-progress") == 0
+    capsys.readouterr()
+    assert sweep("cancel", "fn-run", "--data-dir", str(data)) == 0
+    assert "is cancelled" in capsys.readouterr().out
+    assert sweep("status", "fn-run", "--data-dir", str(data)) == 0
+    assert "CANCELLED" in capsys.readouterr().out
+    assert sweep("rerun", "fn-run", "--data-dir", str(data), "--no-progress") == 0
+    capsys.readouterr()
+    assert sweep("status", "fn-run", "--data-dir", str(data), "--json") == 0
+    assert json.loads(capsys.readouterr().out)["cancelled"] is False
+    assert sweep("cancel", "nobody", "--data-dir", str(data)) == 1
+
+
+@pytest.mark.slow
+def test_cancel_stops_a_running_sweep_run_and_rerun_resumes(tmp_path):
+    """Issue 15, item 12, with real processes: `sweep cancel` from outside while `sweep run`
+    works through four one-point shards one at a time. Once a first shard has committed, the
+    cancel lands; the shard running then may finish (a point is not cut short), the shards
+    not started yet are recorded as cancelled (none is missing), what committed stays, and
+    `sweep rerun` completes the run."""
+    from sweeplib import services
+
+    data = tmp_path / "data"
+    request = tmp_path / "cancel.json"
+    body = request_body(
+        "cancelled",
+        dimensions={"num_riders": [4_000, 4_001, 4_002, 4_003], "num_drivers": [800]},
+        shard_count=4,
+    )
+    request.write_text(json.dumps(body))
+    store = LocalObjectStore(data)
+    run = [sys.executable, "-m", "sweeplib.cli", "run", str(request), "--data-dir", str(data)]
+    with watched_child([*run, "--workers", "1", "--no-progress"]) as (child, _, _):
+        wait_until(lambda: bool(outcomes(store)), child, timeout=300, what="a first outcome")
+        services.cancel(store, "cancelled", now=services.utc_now())
+        child.wait(timeout=300)
+    assert sorted(outcomes(store)) == [0, 1, 2, 3]  # every shard has an outcome
+    status = services.status(store, "cancelled")
+    assert status.cancelled and not status.missing
+    assert 1 <= len(status.succeeded) <= 2  # the first, and perhaps the one then running
+    assert status.failed and {f.error_code for f in status.failed} == {"cancelled"}
+    assert sweep("rerun", "cancelled", "--data-dir", str(data), "--no-progress") == 0
+    after = services.status(store, "cancelled")
+    assert len(after.succeeded) == 4 and not after.cancelled

@@ -190,3 +190,22 @@ def test_local_rejects_keys_escaping_root(tmp_path):
         with pytest.raises(StorageError):
             store.put(key, b"x")
     assert not (tmp_path / "outside").exists()
+
+
+def test_stale_temporary_files_of_killed_writes_are_removed(tmp_path):
+    # Issue 15, item 10: a process killed mid-write leaves `.name.tmp-…`; nothing else
+    # ever removes it.
+    import time
+
+    store = LocalObjectStore(tmp_path)
+    store.put("a/b/part-0.parquet", b"kept")
+    folder = tmp_path / "a" / "b"
+    stale, fresh = folder / ".part-0.parquet.tmp-0123456789abcdef", folder / ".x.tmp-fedcba"
+    stale.write_bytes(b"half")
+    fresh.write_bytes(b"in progress")
+    two_hours_ago = time.time() - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    assert store.remove_stale_temporaries() == 1
+    assert not stale.exists() and fresh.exists()
+    assert store.get("a/b/part-0.parquet") == b"kept"
+    assert store.remove_stale_temporaries(older_than_s=0) == 1 and not fresh.exists()

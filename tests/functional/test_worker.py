@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sweeplib import worker
+from sweeplib.contracts import parse_sweep_request
 from sweeplib.errors import (
     InvalidShardMessage,
     SchemaMismatch,
@@ -21,6 +22,7 @@ from sweeplib.sim import ScenarioError, simulate
 from sweeplib.status import run_status
 from sweeplib.storage import LocalObjectStore, MemoryObjectStore, decode_table, keys
 from sweeplib.storage.schemas import DATASET_SPECS
+from sweeplib.submissions import claim_run
 from sweeplib.worker import ERROR_CODES, execute_shard, execute_shard_body
 from tests.factories import NOW, RUN_DATE, messages_of, request_body, submit_inline
 
@@ -79,7 +81,8 @@ def test_point_rows_equal_a_direct_simulation_of_the_point(tmp_path: Path):
         )
     ).to_pylist()[0]
     expected = {k: v for k, v in direct.metrics.items() if k != "total_drivers"}
-    assert stored == expected
+    point = {"design_point": index, "replicate": 0, "point_seed": point_seed(11, index)}
+    assert stored == {**expected, **point}
     parameters = decode_table(
         store.get(
             keys.RunAddress.of(RUN_DATE, "fn-run").point_key(
@@ -218,7 +221,8 @@ def test_a_crash_between_points_leaves_complete_objects_and_no_commit(tmp_path: 
 def test_error_codes_are_documented():
     assert set(ERROR_CODES) == {
         "injected_failure",
-        "invalid_message",
+        "timeout",
+        "cancelled",
         "simulation_error",
         "schema_mismatch",
         "storage_error",
@@ -229,25 +233,26 @@ def test_error_codes_are_documented():
         assert f"`{code}`" in docs
 
 
-def test_a_malformed_but_attributable_message_gets_a_failure_record(tmp_path: Path):
-    store = LocalObjectStore(tmp_path)
-    document = json.loads(messages()[0].to_json())
-    document["end_index_exclusive"] = 99  # beyond total_points
-    with pytest.raises(ShardFailed) as caught:
-        execute_shard_body(json.dumps(document), store, NOW)
-    assert caught.value.error_code == "invalid_message"
-    row = decode_table(
-        store.get(keys.RunAddress.of(RUN_DATE, "fn-run").shard_outcome_key("failure", 0))
-    ).to_pylist()[0]
-    assert row["error_code"] == "invalid_message" and "end_index_exclusive" in row["error_message"]
-
-
 @pytest.mark.parametrize("body", ["not json", "[]", '{"run_id": "../x", "shard_id": 1}', ""])
-def test_an_unattributable_message_writes_nothing(tmp_path: Path, body):
+def test_an_undecodable_message_writes_nothing(tmp_path: Path, body):
     store = LocalObjectStore(tmp_path)
     with pytest.raises(InvalidShardMessage):
         execute_shard_body(body, store, NOW)
     assert list(store.list("")) == []
+
+
+def test_a_malformed_message_naming_a_submitted_shard_writes_nothing(tmp_path: Path):
+    # It cannot be the planner's message: it is refused like a forged one, so a queue
+    # message never writes a record under a run it does not belong to.
+    store = LocalObjectStore(tmp_path)
+    claim_run(store, parse_sweep_request(request_body()), now=NOW, request_source="local")
+    before = sorted(store.list(""))
+    document = json.loads(messages()[0].to_json())
+    document["end_index_exclusive"] = 99  # beyond total_points
+    with pytest.raises(InvalidShardMessage) as caught:
+        execute_shard_body(json.dumps(document), store, NOW)
+    assert caught.value.field == "end_index_exclusive"
+    assert sorted(store.list("")) == before
 
 
 @pytest.mark.parametrize(
@@ -272,3 +277,47 @@ def test_point_errors_are_classified(tmp_path: Path, monkeypatch, raised, code):
         store.get(keys.RunAddress.of(RUN_DATE, "fn-run").shard_outcome_key("failure", 0))
     ).to_pylist()[0]
     assert row["error_code"] == code and str(raised) in row["error_message"]
+
+
+# -- the deadline (issue 15, item 4) ----------------------------------------------------
+
+
+def failure_row(store, shard_id=0):
+    key = keys.RunAddress.of(RUN_DATE, "fn-run").shard_outcome_key("failure", shard_id)
+    return decode_table(store.get(key)).to_pylist()[0]
+
+
+def test_a_shard_past_its_deadline_writes_a_timeout_failure_record(tmp_path: Path):
+    import time
+
+    store = LocalObjectStore(tmp_path)
+    with pytest.raises(ShardFailed) as caught:
+        execute_shard(messages()[0], store, NOW, deadline=time.monotonic() - 1)
+    assert caught.value.error_code == "timeout"
+    assert failure_row(store)["error_code"] == "timeout"
+    assert [f.shard_id for f in run_status_of(store).failed] == [0]
+
+
+def run_status_of(store):
+    from sweeplib.contracts import parse_sweep_request
+    from sweeplib.submissions import claim_run
+
+    claim_run(store, parse_sweep_request(request_body()), now=NOW, request_source="local")
+    return run_status(store, "fn-run")
+
+
+def test_a_point_running_past_the_deadline_is_stopped_and_recorded(tmp_path: Path, monkeypatch):
+    import time
+
+    def endless(_point):
+        time.sleep(30)  # a point that would hold the function until its timeout
+        raise AssertionError("the deadline did not stop the point")
+
+    monkeypatch.setattr(worker, "simulate_point", endless)
+    store = LocalObjectStore(tmp_path)
+    with pytest.raises(ShardFailed) as caught:
+        execute_shard(messages()[0], store, NOW, deadline=time.monotonic() + 0.3)
+    assert caught.value.error_code == "timeout"
+    row = failure_row(store)
+    assert row["error_code"] == "timeout" and "deadline" in row["error_message"]
+    assert run_status_of(store).failed[0].error_code == "timeout"  # failed, not missing

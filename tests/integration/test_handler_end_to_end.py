@@ -37,6 +37,22 @@ REQUEST = {
     "failure_injection_shards": [1],
 }
 
+#: DESIGN §3.6: an explicit design (repeats allowed), replicated, on common random numbers.
+POINTS_REQUEST = {
+    "run_id": "e2e-run",
+    "points": [
+        {"commission_rate": 0.1, "match_radius": 3, "num_drivers": 12, "num_riders": 40},
+        {"commission_rate": 0.25, "match_radius": 2, "num_drivers": 18, "num_riders": 40},
+        {"commission_rate": 0.1, "match_radius": 3, "num_drivers": 12, "num_riders": 40},
+    ],
+    "replications": 2,
+    "seeding": "common",
+    "design": {"kind": "hand-picked", "note": "the first point twice"},
+    "shard_count": 3,
+    "seed": 42,
+    "failure_injection_shards": [1],
+}
+
 
 @pytest.fixture
 def deployment(bucket, queues, s3_client, sqs_client):
@@ -107,11 +123,15 @@ def dlq_bodies(sqs_client, queues) -> list[str]:
     return [m["Body"] for m in received.get("Messages", [])]
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize(
+    ("version", "request_body"),
+    [(1, REQUEST), (2, REQUEST), (2, POINTS_REQUEST)],
+    ids=["v1-grid", "v2-grid", "v2-points-replicated-common"],
+)
 def test_a_run_over_http_matches_a_local_run_byte_for_byte(
-    version, deployment, s3_client, sqs_client, bucket, queues, tmp_path: Path
+    version, request_body, deployment, s3_client, sqs_client, bucket, queues, tmp_path: Path
 ):
-    accepted = handle(api_post(version, REQUEST), deployment=deployment)
+    accepted = handle(api_post(version, request_body), deployment=deployment)
     assert accepted["statusCode"] == 202, accepted["body"]
     assert json.loads(accepted["body"])["shards_dispatched"] == 3
     play_event_source_mapping(sqs_client, queues, deployment)
@@ -126,7 +146,7 @@ def test_a_run_over_http_matches_a_local_run_byte_for_byte(
     assert status["missing_shards"] == 0
 
     local = LocalObjectStore(tmp_path)
-    submit_inline(local, REQUEST, request_source="api")
+    submit_inline(local, request_body, request_source="api")
     remote = s3_objects(s3_client, bucket)
     here = {key: local.get(key) for key in local.list("")}
     assert remote.keys() == here.keys()
@@ -138,6 +158,18 @@ def test_a_run_over_http_matches_a_local_run_byte_for_byte(
             assert a == b, key
         else:
             assert remote[key] == here[key], key
+    if "points" in request_body:  # design point, replicate and seed reach the outcomes
+        rows = [
+            decode_table(remote[key]).to_pylist()[0]
+            for key in sorted(remote)
+            if "dataset=shard_metrics" in key
+        ]
+        assert sorted((r["design_point"], r["replicate"], r["point_seed"]) for r in rows) == [
+            (0, 0, 42), (0, 1, 43), (2, 0, 42), (2, 1, 43),
+        ]  # fmt: skip
+        # Common random numbers: the repeated design point replays its twin's draws.
+        by_point = {(r["design_point"], r["replicate"]): r for r in rows}
+        assert by_point[(0, 0)] == {**by_point[(2, 0)], "design_point": 0}
 
 
 def test_a_poison_message_reaches_the_dlq_while_batch_mates_succeed(

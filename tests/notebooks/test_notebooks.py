@@ -71,6 +71,37 @@ def test_design_sweep_runs_the_sweep_locally(tmp_path):
             "execute": True,
         },
     )
-    assert_tables_and_figures(output, tables=4, figures=1)
+    assert_tables_and_figures(output, tables=4, figures=2)
     status = run_status(LocalObjectStore(data), "nb-design")
     assert status.finished and status.succeeded == (0, 1) and status.succeeded_points == 2
+
+
+def test_design_sweep_runs_a_sampled_design_with_replications(tmp_path):
+    data = tmp_path / "data"
+    output = tmp_path / "design_sweep.ipynb"
+    execute_notebook(
+        find_notebook("design_sweep"),
+        output,
+        {
+            "run_id": "nb-lhs",  # a new run id
+            "dimensions": None,
+            "design": {
+                "kind": "lhs",
+                "samples": 3,
+                "seed": 7,
+                "ranges": {"num_riders": "40:80:int", "commission_rate": "0:0.3"},
+                "fixed": {"num_drivers": 20, "match_radius": 3, "epoch_ms": 36_000_000},
+            },
+            "replications": 2,
+            "seeding": "common",
+            "shard_size": 2,
+            "backend": "local",
+            "data_dir": str(data),
+            "workers": 2,
+            "calibrate_points": 1,
+            "execute": True,
+        },
+    )
+    assert_tables_and_figures(output, tables=4, figures=2)
+    status = run_status(LocalObjectStore(data), "nb-lhs")
+    assert status.finished and status.succeeded_points == 6 and len(status.succeeded) == 3

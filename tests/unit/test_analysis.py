@@ -26,8 +26,6 @@ from sweeplib.analysis import (
     mean_difference,
     merge_timeseries,
     merge_wait_histograms,
-    student_t_cdf,
-    student_t_quantile,
     swept_dimensions,
     wait_time_summary,
     welch_degrees_of_freedom,
@@ -44,29 +42,6 @@ def test_exports_are_curated_and_resolve():
 
 
 # -- Student's t and Welch -------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("df", "expected"),
-    # two-sided 95 % critical values from any t table
-    [(1, 12.706), (2, 4.303), (3, 3.182), (5, 2.571), (8, 2.306), (10, 2.228), (30, 2.042)],
-)
-def test_t_quantile_matches_the_table(df, expected):
-    assert student_t_quantile(0.975, df) == pytest.approx(expected, abs=5e-4)
-
-
-def test_t_quantile_tails_and_limits():
-    assert student_t_quantile(0.95, 4) == pytest.approx(2.132, abs=5e-4)
-    assert student_t_quantile(0.025, 10) == pytest.approx(-2.228, abs=5e-4)
-    assert student_t_quantile(0.5, 3) == 0.0
-    assert student_t_quantile(0.975, math.inf) == pytest.approx(1.959964, abs=1e-6)
-    assert student_t_cdf(0.0, 7) == pytest.approx(0.5)
-    assert student_t_cdf(2.306004, 8) == pytest.approx(0.975, abs=1e-6)
-    for bad in (0.0, 1.0, -0.1):
-        with pytest.raises(ValueError, match="p must be"):
-            student_t_quantile(bad, 3)
-    with pytest.raises(ValueError, match="degrees of freedom"):
-        student_t_quantile(0.9, 0)
 
 
 def test_welch_interval_by_hand():

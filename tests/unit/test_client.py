@@ -466,9 +466,39 @@ def test_status_returns_the_apis_document():
     assert (sent.get_method(), sent.full_url, sent.data) == ("GET", API + "/sweep-run/r1", None)
 
 
+def test_cancel_posts_to_the_runs_cancel_route():
+    document = {"run_id": "r1", "run_date": "2026-02-14", "cancelled": True}
+    api, opener = client(answer(200, document))
+    assert api.cancel("r1") == document
+    (sent,) = opener.requests
+    assert (sent.get_method(), sent.full_url) == ("POST", API + "/sweep-run/r1/cancel")
+
+
+def test_cancelling_an_unknown_run_is_object_not_found():
+    body = problem(404, "not_found", "no run r1 was accepted", run_id="r1").body
+    api, _ = client(answer(404, body))
+    with pytest.raises(ObjectNotFound):
+        api.cancel("r1")
+
+
 def test_status_of_an_unknown_run_is_object_not_found():
+    # the handler's 404 names the run, not the object key (issue 15, item 9)
+    body = problem(404, "not_found", "no run r1 was accepted", run_id="r1").body
+    api, _ = client(answer(404, body))
+    with pytest.raises(ObjectNotFound) as info:
+        api.status("r1")
+    assert info.value.key == "run r1"
+
+
+def test_status_of_an_unknown_run_answered_by_an_older_deployment_keeps_its_key():
     key = "serverless-sweeps/outcomes/_runs/run_id=r1/submission.json"
-    api, _ = client(answer(404, error_response(ObjectNotFound(key)).body))
+    old = {
+        "error": "not_found",
+        "code": "not_found",
+        "message": f"{key}: no such object",
+        "key": key,
+    }
+    api, _ = client(answer(404, old))
     with pytest.raises(ObjectNotFound) as info:
         api.status("r1")
     assert info.value.key == key
@@ -617,3 +647,17 @@ def test_cli_status_option_misuse_exits_2(args, option, capsys, tmp_path, monkey
     monkeypatch.chdir(tmp_path)
     assert main(["status", "r1", *args]) == 2
     assert f"invalid {option}" in capsys.readouterr().err
+
+
+def test_rerun_posts_to_the_rerun_route_with_or_without_a_key():
+    document = {"run_id": "r1", "shards": [1], "replayed": False}
+    api, opener = client(answer(202, document), answer(202, {**document, "replayed": True}))
+    assert api.rerun("r1") == document
+    assert api.rerun("r1", "ops-1")["replayed"] is True
+    plain, keyed = opener.requests
+    assert (plain.get_method(), plain.full_url, plain.data) == (
+        "POST",
+        API + "/sweep-run/r1/rerun",
+        None,
+    )
+    assert keyed.data == b'{"rerun_id":"ops-1"}'

@@ -177,7 +177,7 @@ def test_the_request_is_immutable():
         (
             {"priority": 1},
             "priority",
-            "unknown field; accepted: dimensions, failure_injection_shards",
+            "unknown field; accepted: design, dimensions, failure_injection_shards",
         ),
         # run_id
         ({"run_id": DROP}, "run_id", "is required"),
@@ -569,7 +569,11 @@ def test_a_message_keeps_raw_dimension_values():
             "dimensions.commission_rate[1]",
             "must be in [0, 1], got 2.0",
         ),
-        ({"total_points": 9}, "total_points", "is 9 but the dimensions have 8 points"),
+        (
+            {"total_points": 9},
+            "total_points",
+            "is 9 but the dimensions and replications give 8 points",
+        ),
         ({"total_points": "8"}, "total_points", "must be an integer, got string '8'"),
         ({"total_points": 8.0}, "total_points", "must be an integer, got number 8.0"),
         ({"shard_id": -1}, "shard_id", "must be ≥ 0, got -1"),
@@ -644,6 +648,14 @@ RUN_CONTEXT_COLUMNS = [
     "shard_count",
     "shard_strategy",
     "max_shards",
+    # appended: the design and the code (ADR 0015)
+    "design_kind",
+    "design_points",
+    "replications",
+    "seeding",
+    "sweeplib_version",
+    "kernel_hash",
+    "artifact_sha256",
 ]
 EFFECTIVE_PARAMETERS_COLUMNS = [
     "run_id",
@@ -653,6 +665,10 @@ EFFECTIVE_PARAMETERS_COLUMNS = [
     "record_schema",
     "parameter_fingerprint",
     "effective_parameters_json",
+    # appended (ADR 0015)
+    "design_point",
+    "replicate",
+    "point_seed",
 ]
 
 
@@ -684,6 +700,9 @@ def test_run_context_rows_are_in_column_order():
         shard_count=4,
         shard_strategy="explicit_shard_count",
         max_shards=1000,
+        design_points=8,
+        sweeplib_version="0.1.0",
+        kernel_hash="0" * 64,
     )
     assert list(record.as_row()) == RUN_CONTEXT_COLUMNS
     assert record.as_row()["record_schema"] == "v1"
@@ -692,7 +711,14 @@ def test_run_context_rows_are_in_column_order():
 def test_effective_parameter_rows_keep_the_document_order_and_fingerprint_canonically():
     parameters = {"num_riders": 500, "commission_rate": 0.1}
     record = EffectiveParametersRecord.from_parameters(
-        run_id="demo-run-001", shard_id=0, point_index=1, status="success", parameters=parameters
+        run_id="demo-run-001",
+        shard_id=0,
+        point_index=1,
+        status="success",
+        parameters=parameters,
+        design_point=1,
+        replicate=0,
+        point_seed=43,
     )
     row = record.as_row()
     assert list(row) == EFFECTIVE_PARAMETERS_COLUMNS
@@ -713,6 +739,7 @@ def test_records_refuse_unknown_statuses(status):
         EffectiveParametersRecord(
             run_id="r", shard_id=0, point_index=0, status=status,
             parameter_fingerprint="x", effective_parameters_json="{}",
+            design_point=0, point_seed=0,
         )  # fmt: skip
 
 
@@ -721,6 +748,7 @@ def test_run_context_refuses_unknown_strategies():
         RunContextRecord(
             run_id="r", request_source="api", request_fingerprint="a", config_fingerprint="b",
             total_points=1, shard_count=1, shard_strategy="by_magic", max_shards=1,
+            design_points=1, sweeplib_version="0", kernel_hash="0",
         )  # fmt: skip
 
 

@@ -16,6 +16,7 @@ from sweeplib.dimensions import (
 )
 from sweeplib.errors import InvalidRequest
 from sweeplib.sim import PARAMETER_CHECKS, MatchingAlgorithm, PricingConfig, ScenarioParams
+from sweeplib.sim.params import MAX_AGENTS, MAX_SURGE_RADIUS_K
 
 U32_MAX = 2**32 - 1
 U64_MAX = 2**64 - 1
@@ -35,6 +36,7 @@ EXPECTED_NAMES = (
     "num_drivers",
     "num_riders",
     "per_km_rate",
+    "rng_layout",
     "simulation_duration_hours",
     "surge_enabled",
     "surge_max_multiplier",
@@ -64,6 +66,8 @@ def test_every_dimension_sets_a_kernel_parameter():
 def test_ranges_are_the_kernels_own_written_once():
     """A dimension's range is the kernel's (only whether null is accepted may differ)."""
     derived = {"simulation_duration_hours", "matching_algorithm_type", "traffic_profile"}
+    assert DIMENSIONS["rng_layout"].check is PARAMETER_CHECKS["rng_layout"]
+    derived.add("rng_layout")
     for spec in DIMENSIONS.values():
         if spec.name in derived:
             continue
@@ -76,10 +80,11 @@ def test_ranges_are_the_kernels_own_written_once():
 VALID = [
     ("num_riders", 0),
     ("num_riders", 500),
-    ("num_riders", U64_MAX),
-    ("num_drivers", U64_MAX),
-    ("match_radius", U32_MAX),
+    ("num_riders", MAX_AGENTS),
+    ("num_drivers", MAX_AGENTS),
+    ("match_radius", U32_MAX),  # matching tests occupied cells when the disk is larger
     ("surge_radius_k", 0),
+    ("surge_radius_k", MAX_SURGE_RADIUS_K),
     ("batch_interval_secs", 1),
     ("commission_rate", 0),
     ("commission_rate", 1),
@@ -125,7 +130,11 @@ INVALID = [
     ("num_riders", True, "must be an unsigned integer, got boolean true"),
     ("num_riders", None, "must be an unsigned integer, got null"),
     ("num_riders", -1, "must be an unsigned integer, got integer -1"),
-    ("num_riders", U64_MAX + 1, f"must be ≤ {U64_MAX}, got {U64_MAX + 1}"),
+    # counts and radii the kernel can honour (issue 15, item 4)
+    ("num_riders", MAX_AGENTS + 1, f"must be ≤ {MAX_AGENTS}, got {MAX_AGENTS + 1}"),
+    ("num_riders", U64_MAX, f"must be ≤ {MAX_AGENTS}, got {U64_MAX}"),
+    ("num_drivers", 10**8, f"must be ≤ {MAX_AGENTS}, got {10**8}"),
+    ("surge_radius_k", U32_MAX, f"must be ≤ {MAX_SURGE_RADIUS_K}, got {U32_MAX}"),
     ("num_drivers", [100], "must be an unsigned integer, got array"),
     ("num_drivers", {"a": 1}, "must be an unsigned integer, got object"),
     ("match_radius", U32_MAX + 1, f"must be ≤ {U32_MAX}, got {U32_MAX + 1}"),

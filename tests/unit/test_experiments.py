@@ -107,6 +107,7 @@ SAMPLES = {
     "surge_max_multiplier": 1.75,
     "surge_radius_k": 3,
     "traffic_profile": "berlin",
+    "rng_layout": "original",
 }
 
 
@@ -157,15 +158,18 @@ def test_effective_parameters_json_keeps_the_contract_key_order():
         "initial_driver_count",
         "seed",
     ]
-    assert list(document["resolved_scenario_parameters"])[-3:] == [
+    # The original's keys in its order, then this port's one addition (deviation 6).
+    assert list(document["resolved_scenario_parameters"])[-4:] == [
         "dynamic_congestion_enabled",
         "base_speed_kmh",
         "spawn_weighting",
+        "rng_layout",
     ]
     assert document["resolved_scenario_parameters"]["seed"] == 41
     assert document["resolved_scenario_parameters"]["traffic_profile"] == "None"
     assert document["resolved_scenario_parameters"]["route_provider_kind"] == "H3Grid"
     assert document["resolved_scenario_parameters"]["spawn_weighting"] == "Uniform"
+    assert document["resolved_scenario_parameters"]["rng_layout"] == "independent"
     assert " " not in text
 
 

@@ -312,6 +312,46 @@ def test_a_message_with_missing_fields_fails_alone(world):
     }
 
 
+def test_a_forged_message_fails_alone_and_writes_nothing(world):
+    store, _, services = world
+    bodies = accepted(world)
+    forged = json.loads(bodies[0])
+    forged["run_id"] = "never-submitted"
+    event = sqs_event([json.dumps(forged), bodies[1]], ids=["forged", "ok"])
+    assert handle(event, deployment=services) == {
+        "batchItemFailures": [{"itemIdentifier": "forged"}]
+    }
+    assert not [k for k in store.list("") if "never-submitted" in k]
+
+
+class LambdaContext:
+    def __init__(self, remaining_ms):
+        self.remaining_ms = remaining_ms
+
+    def get_remaining_time_in_millis(self):
+        return self.remaining_ms
+
+
+def test_a_shard_near_the_lambda_timeout_records_a_timeout_failure(world, monkeypatch):
+    import time
+
+    from sweeplib import handler, worker
+
+    store, _, services = world
+    bodies = accepted(world)
+
+    def endless(_point):
+        time.sleep(30)
+        raise AssertionError("the deadline did not stop the point")
+
+    monkeypatch.setattr(worker, "simulate_point", endless)
+    context = LambdaContext(remaining_ms=handler.TIMEOUT_MARGIN_S * 1000 + 300)
+    answer = handle(sqs_event(bodies[:1], ids=["slow"]), context, deployment=services)
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "slow"}]}
+    key = keys.RunAddress.of(RUN_DATE, "api-run").shard_outcome_key("failure", 0)
+    assert decode_table(store.get(key)).to_pylist()[0]["error_code"] == "timeout"
+
+
 def test_a_record_without_a_body_fails_alone(world):
     _, _, services = world
     bodies = accepted(world)
@@ -355,4 +395,4 @@ def test_a_corrupt_submission_record_is_a_502_not_a_crash(world):
     store.put(keys.submission_key("api-run"), b"{not json")
     status, answer = decoded(handle(api_post(1, request()), deployment=services))
     assert status == 502 and answer["error"] == "storage_error"
-    assert "unreadable submission record" in answer["message"] and queue.calls == 0
+    assert "submission" not in answer["message"] and queue.calls == 0  # the key stays in the logs

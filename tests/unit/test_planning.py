@@ -9,6 +9,7 @@ import pytest
 
 from sweeplib.contracts import (
     Limits,
+    Provenance,
     ShardMessage,
     SweepRequest,
     config_fingerprint,
@@ -256,7 +257,7 @@ def test_the_largest_message_fits_in_an_sqs_message():
     # Worst case under the default limits: 10,000 values of the longest float repr and a
     # second dimension of 20, plus the most failure-injection shard ids (stay under 256 KiB).
     floats = [1.2345678901234567e-300 * (1 + i * 1e-15) for i in range(10_000)]
-    dims = {"base_fare": floats, "num_riders": [2**64 - 1 - i for i in range(20)]}
+    dims = {"base_fare": floats, "match_radius": [2**32 - 1 - i for i in range(20)]}
     worst = request(
         dims,
         run_id="r" * 128,
@@ -307,7 +308,8 @@ def test_the_message_limit_is_inclusive_and_names_the_first_shard_over_it():
 
 def test_the_run_context_record_summarises_request_and_plan():
     plan = compute_shard_plan(DEMO)
-    record = run_context_record(DEMO, plan, request_source="api")
+    provenance = Provenance(sweeplib_version="0.1.0", kernel_hash="ab" * 32)
+    record = run_context_record(DEMO, plan, "api", provenance)
     assert record.as_row() == {
         "run_id": "demo-run-001",
         "request_source": "api",
@@ -318,4 +320,11 @@ def test_the_run_context_record_summarises_request_and_plan():
         "shard_count": 4,
         "shard_strategy": "explicit_shard_count",
         "max_shards": 1000,
+        "design_kind": "grid",
+        "design_points": 8,
+        "replications": 1,
+        "seeding": "independent",
+        "sweeplib_version": "0.1.0",
+        "kernel_hash": "ab" * 32,
+        "artifact_sha256": None,
     }

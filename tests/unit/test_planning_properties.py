@@ -27,6 +27,7 @@ from sweeplib.planning import (
     shard_messages,
     total_points,
 )
+from sweeplib.sim.params import MAX_AGENTS, MAX_SURGE_RADIUS_K
 
 U32_MAX = 2**32 - 1
 U64_MAX = 2**64 - 1
@@ -52,10 +53,10 @@ def any_case(words: list[str]):
 
 
 VALID_VALUES = {
-    "num_riders": st.integers(0, U64_MAX),
-    "num_drivers": st.integers(0, U64_MAX),
+    "num_riders": st.integers(0, MAX_AGENTS),
+    "num_drivers": st.integers(0, MAX_AGENTS),
     "match_radius": st.integers(0, U32_MAX),
-    "surge_radius_k": st.integers(0, U32_MAX),
+    "surge_radius_k": st.integers(0, MAX_SURGE_RADIUS_K),
     "batch_interval_secs": st.integers(1, U64_MAX),
     "commission_rate": finite_floats(0.0, 1.0) | st.integers(0, 1),
     "base_fare": finite_floats(0.0) | st.integers(0, 10**9),
@@ -72,6 +73,7 @@ VALID_VALUES = {
         ["simple", "cost_based", "costbased", "cost-based", "hungarian"]
     ),
     "traffic_profile": any_case(["none", "berlin"]),
+    "rng_layout": any_case(["independent", "original"]),
 }
 
 

@@ -44,6 +44,14 @@ def test_run_context_schema():
         ("shard_count", U64, False),
         ("shard_strategy", STR, False),
         ("max_shards", U64, False),
+        # appended, ADR 0015: older runs' files lack these (read as null)
+        ("design_kind", STR, False),
+        ("design_points", U64, False),
+        ("replications", U64, False),
+        ("seeding", STR, False),
+        ("sweeplib_version", STR, False),
+        ("kernel_hash", STR, False),
+        ("artifact_sha256", STR, True),
     ]
 
 
@@ -56,6 +64,9 @@ def test_effective_parameters_schema():
         ("record_schema", STR, False),
         ("parameter_fingerprint", STR, False),
         ("effective_parameters_json", STR, False),
+        ("design_point", U64, False),
+        ("replicate", U64, False),
+        ("point_seed", U64, False),
     ]
 
 
@@ -79,12 +90,13 @@ def test_shard_metrics_schema_follows_sim_spec_8_5():
         "riders_abandoned_eta",
         "riders_abandoned_stochastic",
     ]
+    appended = ["design_point", "replicate", "point_seed"]  # ADR 0015
     expected = (
         [(n, U64, False) for n in u64]
         + [(n, F64, False) for n in f64]
         + [(n, U64, False) for n in tail]
     )
-    assert _layout(schemas.SHARD_METRICS_SCHEMA) == expected
+    assert _layout(schemas.SHARD_METRICS_SCHEMA) == expected + [(n, U64, False) for n in appended]
     assert len(expected) == 18
     assert "total_drivers" not in schemas.SHARD_METRICS_SCHEMA.names
 
@@ -216,14 +228,16 @@ def test_the_kernels_outputs_become_the_registrys_tables():
     from sweeplib.sim import METRIC_NAMES, ScenarioParams, simulate
     from sweeplib.storage.parquet import table_from_columns, table_from_rows
 
-    result = simulate(ScenarioParams(num_riders=120, num_drivers=40, match_radius=3, seed=99))
+    result = simulate(ScenarioParams(num_riders=120, num_drivers=40, match_radius=3, seed=16))
     trips = table_from_columns(result.trip_data, schemas.TRIP_DATA_SCHEMA)
     assert trips.num_rows == result.trip_count > 0
     snapshots = table_from_columns(result.snapshot_counts, schemas.SNAPSHOT_COUNTS_SCHEMA)
     assert snapshots.num_rows == result.snapshot_count > 0
-    metrics = {name: result.metrics[name] for name in schemas.SHARD_METRICS_SCHEMA.names}
+    point = {"design_point": 0, "replicate": 0, "point_seed": 16}
+    metrics = {**result.metrics, **point}
+    metrics = {name: metrics[name] for name in schemas.SHARD_METRICS_SCHEMA.names}
     assert table_from_rows([metrics], schemas.SHARD_METRICS_SCHEMA).num_rows == 1
-    assert [*schemas.SHARD_METRICS_SCHEMA.names, "total_drivers"] == list(METRIC_NAMES)
+    assert [*schemas.SHARD_METRICS_SCHEMA.names[:18], "total_drivers"] == list(METRIC_NAMES)
 
 
 @pytest.mark.parametrize("module_name", ["sweeplib.storage", "sweeplib.query"])

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import hcl2
+import pytest
 
 from sweeplib.query import ddl
 from sweeplib.storage import keys
@@ -197,7 +198,7 @@ def _config_variables() -> set[str]:
     """The environment variables sweeplib.config documents (its docstring table)."""
     import sweeplib.config
 
-    return set(re.findall(r"^\| ``([A-Z_]+)`` \|", sweeplib.config.__doc__ or "", re.M))
+    return set(re.findall(r"^\| ``([A-Z0-9_]+)`` \|", sweeplib.config.__doc__ or "", re.M))
 
 
 def test_the_function_runs_the_handler_with_the_config_environment():
@@ -228,11 +229,13 @@ def test_the_function_logs_to_a_group_with_retention():
     assert ref(api_group["retention_in_days"]) == "var.log_retention_days"
 
 
-def test_the_api_has_two_iam_authorised_routes_and_throttling():
+def test_the_api_has_four_iam_authorised_routes_and_throttling():
     routes = STACK["resource"]["aws_apigatewayv2_route"]
     assert {r["route_key"] for r in routes.values()} == {
         "POST /sweep-run",
         "GET /sweep-run/{run_id}",
+        "POST /sweep-run/{run_id}/cancel",
+        "POST /sweep-run/{run_id}/rerun",
     }
     assert {r["authorization_type"] for r in routes.values()} == {"AWS_IAM"}
     assert resource("aws_apigatewayv2_api", "sweep")["protocol_type"] == "HTTP"
@@ -245,7 +248,7 @@ def test_the_api_has_two_iam_authorised_routes_and_throttling():
 
 def test_api_gateway_may_invoke_only_the_alias_and_only_from_its_routes():
     permissions = STACK["resource"]["aws_lambda_permission"]
-    assert set(permissions) == {"api_submit", "api_status"}
+    assert set(permissions) == {"api_submit", "api_status", "api_cancel", "api_rerun"}
     for permission in permissions.values():
         assert permission["action"] == "lambda:InvokeFunction"
         assert permission["principal"] == "apigateway.amazonaws.com"
@@ -278,7 +281,7 @@ def test_forbidden_actions_appear_nowhere_in_the_configuration():
     assert not re.search(r"s3:Delete", text, re.I)
     # lambda:InvokeFunction only as API Gateway's resource-based permission
     lines = [line.strip() for line in text.splitlines() if "lambda:InvokeFunction" in line]
-    assert lines == ['action        = "lambda:InvokeFunction"'] * 2
+    assert lines == ['action        = "lambda:InvokeFunction"'] * 4
     assert '"*"' not in re.sub(r'identifiers = \["\*"\]|type\s+= "\*"', "", text)
 
 
@@ -447,4 +450,68 @@ def test_the_athena_workgroup_enforces_its_result_location():
     assert location == "s3://${module.athena_bucket.id}/results/"
     assert ref(configuration["bytes_scanned_cutoff_per_query"]) == (
         "var.athena_bytes_scanned_cutoff"
+    )
+
+
+def test_only_the_function_role_may_send_to_the_shard_queue():
+    # Issue 15: a forged message must not even reach the queue from another principal.
+    policy = resource("aws_sqs_queue_policy", "shards")
+    assert ref(policy["policy"]) == "data.aws_iam_policy_document.shards_queue.json"
+    document = STACK["data"]["aws_iam_policy_document"]["shards_queue"]
+    (deny,) = [s for s in document["statement"] if s.get("sid") == "DenySendExceptTheFunction"]
+    assert deny["effect"] == "Deny" and deny["actions"] == ["sqs:SendMessage"]
+    assert deny["resources"] == ["${aws_sqs_queue.shards.arn}"]
+    (condition,) = deny["condition"]
+    assert condition["test"] == "ArnNotEquals" and condition["variable"] == "aws:PrincipalArn"
+    assert "aws_iam_role.sweep.arn" in str(condition["values"])
+    assert "queue_tls_only" in str(document["source_policy_documents"])
+
+
+# -- issue 15, item 11: operations -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "namespace", "metric", "dimension"),
+    [
+        ("lambda_errors", "AWS/Lambda", "Errors", "FunctionName"),
+        ("lambda_throttles", "AWS/Lambda", "Throttles", "FunctionName"),
+        ("lambda_duration_near_timeout", "AWS/Lambda", "Duration", "FunctionName"),
+        ("queue_oldest_message", "AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName"),
+    ],
+)
+def test_the_function_and_the_queue_have_their_alarms(name, namespace, metric, dimension):
+    alarm = resource("aws_cloudwatch_metric_alarm", name)
+    assert (alarm["namespace"], alarm["metric_name"]) == (namespace, metric)
+    assert dimension in alarm["dimensions"]
+    assert ref(alarm["alarm_actions"]) == "var.alarm_actions"
+    assert alarm["comparison_operator"] == "GreaterThanThreshold"
+
+
+def test_the_duration_alarm_fires_before_the_timeout():
+    alarm = resource("aws_cloudwatch_metric_alarm", "lambda_duration_near_timeout")
+    assert ref(alarm["threshold"]) == "var.lambda_timeout_seconds * 1000 * 0.9"
+    assert alarm["statistic"] == "Maximum"
+
+
+def test_max_request_bytes_is_validated_within_lambdas_payload_limit():
+    (condition,) = validations("max_request_bytes")
+    assert "var.max_request_bytes >= 1024" in condition
+    assert "var.max_request_bytes <= 6291456" in condition
+
+
+def test_commit_markers_and_run_claims_are_create_only_in_the_bucket_policy():
+    module = STACK["module"]["results_bucket"]
+    patterns = module["create_only_key_patterns"]
+    assert "${var.results_prefix}/_runs/*/submission.json" in patterns
+    assert "${var.results_prefix}/dataset=shard_outcomes/*/status_partition=success/*" in patterns
+    assert "${var.results_prefix}/_runs/*/dispatch/round=??????.json" in patterns
+    (dynamic,) = BUCKET_MODULE["data"]["aws_iam_policy_document"]["bucket"]["dynamic"]
+    content = dynamic["statement"]["content"][0]
+    assert content["sid"] == "DenyOverwritingCreateOnlyKeys" and content["effect"] == "Deny"
+    assert content["actions"] == ["s3:PutObject"]
+    (condition,) = content["condition"]
+    assert (condition["test"], condition["variable"], condition["values"]) == (
+        "Null",
+        "s3:if-none-match",
+        ["true"],
     )

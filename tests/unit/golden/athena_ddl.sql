@@ -56,7 +56,14 @@ CREATE EXTERNAL TABLE IF NOT EXISTS ride_sim_analytics.sweep_run_context (
     `total_points` bigint,
     `shard_count` bigint,
     `shard_strategy` string,
-    `max_shards` bigint
+    `max_shards` bigint,
+    `design_kind` string,
+    `design_points` bigint,
+    `replications` bigint,
+    `seeding` string,
+    `sweeplib_version` string,
+    `kernel_hash` string,
+    `artifact_sha256` string
 )
 PARTITIONED BY (
     `run_date` string,
@@ -89,7 +96,10 @@ CREATE EXTERNAL TABLE IF NOT EXISTS ride_sim_analytics.sweep_effective_parameter
     `status` string,
     `record_schema` string,
     `parameter_fingerprint` string,
-    `effective_parameters_json` string
+    `effective_parameters_json` string,
+    `design_point` bigint,
+    `replicate` bigint,
+    `point_seed` bigint
 )
 PARTITIONED BY (
     `run_date` string,
@@ -138,7 +148,10 @@ CREATE EXTERNAL TABLE IF NOT EXISTS ride_sim_analytics.sweep_shard_metrics (
     `completed_trips` bigint,
     `riders_abandoned_price` bigint,
     `riders_abandoned_eta` bigint,
-    `riders_abandoned_stochastic` bigint
+    `riders_abandoned_stochastic` bigint,
+    `design_point` bigint,
+    `replicate` bigint,
+    `point_seed` bigint
 )
 PARTITIONED BY (
     `run_date` string,

@@ -28,7 +28,7 @@ from sweeplib.sim.run import collect_metrics
 
 from .world import ORIGIN, driver_at, empty_world, ring, waiting_rider
 
-SMALL = ScenarioParams(num_riders=120, num_drivers=40, match_radius=3, seed=99)
+SMALL = ScenarioParams(num_riders=120, num_drivers=40, match_radius=3, seed=16)
 
 
 def test_distribution_stats():

@@ -98,6 +98,28 @@ data "aws_iam_policy_document" "bucket" {
     }
   }
 
+  # Create-only keys (commit markers, run claims): a PUT of one of them without
+  # If-None-Match is refused, so nothing — not even a principal allowed to write the
+  # prefix — can overwrite one (S3 enforces conditional writes through s3:if-none-match).
+  dynamic "statement" {
+    for_each = length(var.create_only_key_patterns) > 0 ? [1] : []
+    content {
+      sid       = "DenyOverwritingCreateOnlyKeys"
+      effect    = "Deny"
+      actions   = ["s3:PutObject"]
+      resources = [for pattern in var.create_only_key_patterns : "${aws_s3_bucket.this.arn}/${pattern}"]
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+      condition {
+        test     = "Null"
+        variable = "s3:if-none-match"
+        values   = ["true"]
+      }
+    }
+  }
+
   statement {
     sid       = "DenyOtherAccounts"
     effect    = "Deny"

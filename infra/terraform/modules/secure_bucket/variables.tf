@@ -34,3 +34,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "create_only_key_patterns" {
+  description = "Key patterns (S3 ARN wildcards, relative to the bucket) that may only be created, never overwritten: PUTs without If-None-Match are denied."
+  type        = list(string)
+  default     = []
+}
