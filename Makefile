@@ -9,11 +9,12 @@ STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 CHECKOV_VENV ?= .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: help venv test lint format demo bench bench-kernel bench-sweep bench-submit bench-streams bench-reliability package lock-lambda checkov render-terraform deploy destroy kernel report strip-notebooks clean
+.PHONY: help venv compile-kernel pure-kernel test lint format demo bench bench-kernel bench-sweep bench-submit bench-streams bench-reliability package lock-lambda checkov render-terraform deploy destroy kernel report strip-notebooks clean
 
 help:
 	@echo "make demo          set up, run an 8-point sweep locally, query it with Athena SQL"
-	@echo "make test          create $(VENV), install sweeplib[$(EXTRAS)], run the test suite"
+	@echo "make test          create $(VENV), install sweeplib[$(EXTRAS)], compile the kernel, run the test suite"
+	@echo "make compile-kernel  compile the kernel in place with mypyc (ADR 0020); make pure-kernel removes it"
 	@echo "make lint          ruff + mypy (strict for sweeplib) + import-linter contracts"
 	@echo "make kernel        register the JupyterLab kernel 'Python (sweeplib)' for this venv"
 	@echo "make report RUN_ID=<id> [BACKEND=local|athena]  papermill report -> reports/*.ipynb + .html"
@@ -22,7 +23,7 @@ help:
 	@echo "make deploy        package + terraform apply (docs/deploy.md); make destroy"
 	@echo "make render-terraform  render infra/terraform/athena_tables.json from the dataset registry"
 	@echo "make bench         bench-kernel + bench-sweep + bench-submit"
-	@echo "make bench-kernel  kernel throughput benchmark (events/s, medians)"
+	@echo "make bench-kernel  kernel throughput benchmark (events/s, medians; BENCH_ARGS=--pure: the pure kernel)"
 	@echo "make bench-sweep   local sweep: parallel efficiency, time outside the kernel"
 	@echo "make bench-submit  API submit latency: 1,000-shard grid, 50,000-point design (moto)"
 	@echo "make bench-streams coupling of neighbouring seeds per rng_layout (SIM_SPEC deviation 6)"
@@ -37,19 +38,34 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-test: $(STAMP) $(CHECKOV)
-	$(BIN)/python -m pytest -q
+# The kernel compiled with mypyc, in place beside its sources (ADR 0020): the editable
+# install stays pure Python, so CI compiles here and the whole suite runs against the
+# compiled kernel (tests/unit/sim/test_compiled_parity.py compares it with the pure one).
+# Rebuilt whenever a kernel source changes; tests refuse a stale build.
+KERNEL_SOURCES := $(filter-out %/__init__.py %/outputs.py %/params.py %/run.py,$(wildcard sweeplib/sim/*.py))
+KERNEL_STAMP := sweeplib/sim/.compiled
+$(KERNEL_STAMP): $(STAMP) $(KERNEL_SOURCES) setup.py pyproject.toml
+	SWEEPLIB_COMPILE=1 $(BIN)/python setup.py --quiet build_ext --inplace
+	touch $@
+
+compile-kernel: $(KERNEL_STAMP)
+
+pure-kernel:
+	rm -f sweeplib/sim/*.so $(KERNEL_STAMP)
+
+test: $(STAMP) $(KERNEL_STAMP) $(CHECKOV)
+	SWEEPLIB_REQUIRE_COMPILED=1 $(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check sweeplib tests benchmarks lambda_pkg
-	$(BIN)/ruff format --check sweeplib tests benchmarks lambda_pkg
+	$(BIN)/ruff check sweeplib tests benchmarks lambda_pkg setup.py
+	$(BIN)/ruff format --check sweeplib tests benchmarks lambda_pkg setup.py
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	@if command -v terraform >/dev/null; then terraform fmt -check -recursive infra/terraform; fi
 
 format: $(STAMP)
-	$(BIN)/ruff format sweeplib tests benchmarks lambda_pkg
-	$(BIN)/ruff check --fix sweeplib tests benchmarks lambda_pkg
+	$(BIN)/ruff format sweeplib tests benchmarks lambda_pkg setup.py
+	$(BIN)/ruff check --fix sweeplib tests benchmarks lambda_pkg setup.py
 
 # -- analysis (see docs/analysis.md) ---------------------------------------------
 kernel: $(STAMP)
@@ -102,8 +118,10 @@ destroy: package
 
 bench: bench-kernel bench-sweep bench-submit
 
-bench-kernel: $(STAMP)
-	$(BIN)/python -m benchmarks.kernel
+# The compiled kernel; BENCH_ARGS=--pure measures the pure-Python one.
+BENCH_ARGS ?=
+bench-kernel: $(KERNEL_STAMP)
+	$(BIN)/python -m benchmarks.kernel $(BENCH_ARGS)
 
 bench-streams: $(STAMP)
 	$(BIN)/python -m benchmarks.streams
@@ -135,4 +153,5 @@ demo: $(STAMP)
 	$(BIN)/sweep query --named point_metrics --param run_id=$(DEMO_RUN) --data-dir $(DEMO_DIR)
 
 clean:
+	rm -f sweeplib/sim/*.so $(KERNEL_STAMP)
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis $(DEMO_DIR) $(CHECKOV_VENV)

@@ -14,6 +14,7 @@ from pathlib import Path
 from lambda_pkg.build import (
     ARCHES,
     DEFAULT_OUTPUT,
+    KERNEL_CHOICES,
     LOCK_PATH,
     BuildError,
     build,
@@ -36,6 +37,14 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument(
         "--staging", type=Path, help="keep the unzipped tree in this new or empty folder"
     )
+    build_cmd.add_argument(
+        "--kernel",
+        choices=KERNEL_CHOICES,
+        default="auto",
+        help="compiled: the kernel compiled with mypyc (needs a host of --arch); pure: the "
+        "pure-Python kernel (same outputs, slower); auto (default): compiled when the host "
+        "matches --arch",
+    )
     lock_cmd = commands.add_parser(
         "lock", help=f"re-resolve pyproject's Lambda requirements into {LOCK_PATH.name}"
     )
@@ -52,7 +61,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             for pin in lock.pins:
                 print(f"  {pin.name}=={pin.version}")
             return 0
-        result = build(arch=args.arch, output=args.output, python=args.python, staging=args.staging)
+        result = build(
+            arch=args.arch,
+            output=args.output,
+            python=args.python,
+            staging=args.staging,
+            kernel=args.kernel,
+        )
     except BuildError as error:
         print(f"lambda_pkg: error: {error}", file=sys.stderr)
         return 1

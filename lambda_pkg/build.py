@@ -1,10 +1,11 @@
-"""The build steps: lock check, pip install, source copy, trim, strip, compile, zip.
+"""The build steps: lock check, pip install, source copy, kernel, trim, strip, compile, zip.
 
 Each step is a function over the staging folder, so the tests can exercise the pure
 parts (:mod:`lambda_pkg.lock`, :mod:`lambda_pkg.trim`, :mod:`lambda_pkg.archive`) alone
 and the smoke test can run the whole build. External tools: the target's 3.12 interpreter
 (its pip resolves and installs the wheels, so environment markers are evaluated for 3.12;
-its compileall writes the bytecode) and ``strip``.
+its compileall writes the bytecode; its pip builds the compiled kernel, see
+:mod:`lambda_pkg.compiled`), ``strip`` and ``readelf``.
 """
 
 from __future__ import annotations
@@ -25,13 +26,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from lambda_pkg import compiled
 from lambda_pkg import lock as locking
 from lambda_pkg.archive import ArchiveStats, iter_files, write_deterministic_zip
-from lambda_pkg.trim import SOURCE_PACKAGE, is_pyarrow_shared_library, plan_trim
+from lambda_pkg.trim import SOURCE_PACKAGE, is_pyarrow_shared_library, is_strippable, plan_trim
+from sweeplib.sim import COMPILED_MODULES
 
 __all__ = [
     "ARCHES",
     "DEFAULT_OUTPUT",
+    "KERNEL_CHOICES",
     "LOCK_PATH",
     "MAX_UNZIPPED_BYTES",
     "MAX_ZIPPED_DIRECT_UPLOAD_BYTES",
@@ -78,6 +82,9 @@ _STRIP_TOOLS: Final[Mapping[str, tuple[str, ...]]] = {
     "arm64": ("aarch64-linux-gnu-strip", "llvm-strip"),
 }
 _HOST_ARCH: Final = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}
+#: ``--kernel``: ``auto`` compiles when the host is of the target's architecture (mypyc
+#: builds native code for the host only), else ships the pure-Python kernel.
+KERNEL_CHOICES: Final = ("auto", "compiled", "pure")
 _DIST_INFO: Final = re.compile(r"(.+?)-[^-]+\.dist-info")
 
 
@@ -93,6 +100,7 @@ class BuildResult:
     arch: str
     archive: ArchiveStats
     python: str
+    kernel: str = "pure"  # "compiled" (mypyc extension modules) or "pure"
     trimmed: dict[str, tuple[int, int]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -308,11 +316,12 @@ def _strip_tool(arch: str) -> str:
     )
 
 
-def _strip_pyarrow(staging: Path, arch: str) -> int:
-    """``strip --strip-unneeded`` pyarrow's shared libraries; bytes saved."""
-    libraries = [path for name, path in iter_files(staging) if is_pyarrow_shared_library(name)]
-    if not libraries:
+def _strip(staging: Path, arch: str) -> int:
+    """``strip --strip-unneeded`` the files :func:`is_strippable` names; bytes saved."""
+    names = [name for name, _ in iter_files(staging)]
+    if not any(is_pyarrow_shared_library(name) for name in names):
         raise BuildError("no pyarrow shared libraries found to strip; is pyarrow locked?")
+    libraries = [staging / name for name in names if is_strippable(name)]
     before = sum(p.stat().st_size for p in libraries)
     _run([_strip_tool(arch), "--strip-unneeded", *map(str, libraries)], what="strip")
     return before - sum(p.stat().st_size for p in libraries)
@@ -358,6 +367,43 @@ def forbidden_distributions(names: Iterable[str]) -> set[str]:
     return found
 
 
+def _resolve_kernel(kernel: str, arch: str) -> str:
+    if kernel not in KERNEL_CHOICES:
+        raise BuildError(f"unknown kernel {kernel!r}; choose one of {', '.join(KERNEL_CHOICES)}")
+    native = _HOST_ARCH.get(os.uname().machine) == arch
+    if kernel == "compiled" and not native:
+        raise BuildError(
+            f"cannot compile the kernel for {arch} on a {os.uname().machine} host; "
+            "build with --kernel pure (same outputs, slower) or on a matching host"
+        )
+    if kernel == "auto":
+        return "compiled" if native else "pure"
+    return kernel
+
+
+def _compile_kernel(python: str, staging: Path, root: Path) -> list[str]:
+    numpy = [f"numpy=={pin.version}" for pin in read_lock(root).pins if pin.name == "numpy"]
+    modules = compiled.compile_kernel(python, root, _run, _clean_env(), numpy)
+    expected = {f"sweeplib/sim/{name}." for name in COMPILED_MODULES}
+    found = {name.split("cpython")[0] for name in modules if "__mypyc" not in name}
+    if found != expected or len(modules) != len(expected) + 1:
+        raise BuildError(f"the kernel wheel holds unexpected modules: {sorted(modules)}")
+    compiled.write_modules(modules, staging)
+    return sorted(modules)
+
+
+def _verify_kernel(staging: Path, kernel: str) -> None:
+    names = compiled.kernel_modules(name for name, _ in iter_files(staging))
+    if kernel == "pure":
+        if names:
+            raise BuildError(f"a pure-kernel build holds compiled modules: {names[:3]}")
+        return
+    for name in names:
+        problems = compiled.check_extension(staging / name)
+        if problems:
+            raise BuildError(f"{name} would not load on Lambda: {'; '.join(problems)}")
+
+
 def _verify(staging: Path) -> int:
     names = [name for name, _ in iter_files(staging)]
     forbidden = forbidden_distributions(names)
@@ -378,15 +424,21 @@ def _verify(staging: Path) -> int:
 # -- the whole build --------------------------------------------------------------------
 
 
-def input_fingerprint(arch: str, python: str | None = None, root: Path = REPO_ROOT) -> str:
-    """sha256 over everything a build depends on: lock, sweeplib sources, this builder,
-    the architecture and the 3.12 interpreter's version. Equal fingerprints, equal zips."""
+def input_fingerprint(
+    arch: str, python: str | None = None, root: Path = REPO_ROOT, kernel: str = "auto"
+) -> str:
+    """sha256 over everything a build depends on: lock, sweeplib sources, setup.py, this
+    builder and its pinned build tools, the architecture, the kernel build and the 3.12
+    interpreter's version. Equal fingerprints, equal zips."""
     digest = hashlib.sha256()
     interpreter = find_python312(python)
     version = _run([interpreter, "-I", "-c", "import sys; print(sys.version)"], what="probe")
-    digest.update(f"{arch}\0{version}\0".encode())
+    chosen = _resolve_kernel(kernel, arch)
+    digest.update(f"{arch}\0{version}\0{chosen}\0{compiled.BUILD_TOOLS}\0".encode())
     builder = sorted(Path(__file__).resolve().parent.glob("*.py"))
     entries = [(f"lambda_pkg/{p.name}", p) for p in builder] + [(LOCK_NAME, root / LOCK_NAME)]
+    if chosen == "compiled":
+        entries += [(name, root / name) for name in ("setup.py", "README.md")]
     entries += source_files(root)
     for name, path in entries:
         digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -400,6 +452,7 @@ def build(
     python: str | None = None,
     staging: Path | None = None,
     root: Path = REPO_ROOT,
+    kernel: str = "auto",
     log: Callable[[str], None] = print,
 ) -> BuildResult:
     """Build the Lambda zip (see the package docstring for the steps).
@@ -416,6 +469,10 @@ def build(
         Keep the unzipped tree in this (new or empty) folder; default a temporary one.
     root
         The source tree to build (see :func:`read_lock`); default this repository.
+    kernel
+        ``"compiled"``: the mypyc-compiled kernel (needs a host of ``arch``);
+        ``"pure"``: the ``.py`` kernel only; ``"auto"`` (default): compiled when the host
+        matches ``arch``.
     log
         Receives one line per step.
 
@@ -423,10 +480,11 @@ def build(
     ------
     BuildError
         Stale lock, pip/strip/compile failure, forbidden distribution, missing bytecode,
-        or more than 250 MB unzipped.
+        a compiled module that would not load on Lambda, or more than 250 MB unzipped.
     """
     if arch not in ARCHES:
         raise BuildError(f"unknown architecture {arch!r}; choose one of {', '.join(ARCHES)}")
+    chosen = _resolve_kernel(kernel, arch)
     interpreter = find_python312(python)
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -443,18 +501,21 @@ def build(
         if tree.exists() and any(tree.iterdir()):
             raise BuildError(f"staging folder {tree} is not empty")
         tree.mkdir(parents=True, exist_ok=True)
-        log(f"lambda_pkg: building for {arch} with {interpreter}")
+        log(f"lambda_pkg: building for {arch} with {interpreter}, {chosen} kernel")
         step("install locked wheels", lambda: _install_wheels(interpreter, arch, tree, root))
         step("copy sweeplib", lambda: _copy_sources(tree, root))
+        if chosen == "compiled":
+            step("compile kernel (mypyc, 3.12)", lambda: _compile_kernel(interpreter, tree, root))
         trimmed = step("trim", lambda: _trim(tree))
-        saved = step("strip pyarrow libraries", lambda: _strip_pyarrow(tree, arch))
+        saved = step("strip shared libraries", lambda: _strip(tree, arch))
         step("compile bytecode (3.12)", lambda: _compile(interpreter, tree))
+        step("verify compiled kernel", lambda: _verify_kernel(tree, chosen))
         step("verify", lambda: _verify(tree))
         stats = step("write zip", lambda: write_deterministic_zip(tree, output))
     output.with_name(output.name + ".sha256").write_text(f"{stats.sha256}  {output.name}\n")
     timings["total"] = time.perf_counter() - started
-    trimmed["stripped from pyarrow libraries"] = (0, saved)
-    return BuildResult(output, arch, stats, interpreter, trimmed, timings)
+    trimmed["stripped from shared libraries"] = (0, saved)
+    return BuildResult(output, arch, stats, interpreter, chosen, trimmed, timings)
 
 
 def describe(result: BuildResult) -> list[str]:
@@ -465,7 +526,7 @@ def describe(result: BuildResult) -> list[str]:
         files = f"{count} files" if count else "in place"
         lines.append(f"  {size / 2**20:7.1f} MiB  {reason} ({files})")
     lines += [
-        f"artifact: {result.output} ({stats.files} files, {result.arch})",
+        f"artifact: {result.output} ({stats.files} files, {result.arch}, {result.kernel} kernel)",
         f"  unzipped {stats.unzipped_bytes / 2**20:7.1f} MiB "
         f"({stats.unzipped_bytes:,} bytes; limit {MAX_UNZIPPED_BYTES / 2**20:.0f} MiB)",
         f"  zipped   {stats.zipped_bytes / 2**20:7.1f} MiB ({stats.zipped_bytes:,} bytes)",

@@ -10,7 +10,7 @@ from typing import Any
 from sweeplib.dimensions import DIMENSION_NAMES
 from sweeplib.errors import InvalidRequest
 from sweeplib.experiments import run_point
-from sweeplib.sim import DEFAULT_MAX_STEPS, METRIC_NAMES
+from sweeplib.sim import DEFAULT_MAX_STEPS, METRIC_NAMES, kernel_build
 
 __all__ = ["parse_assignment", "register", "run"]
 
@@ -24,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description=(
             "Run one point exactly as a sweep would (defaults from ScenarioParams, "
             "simulation_duration_hours absolute) and print its metrics, event count "
-            "and wall time. Dimensions: " + ", ".join(DIMENSION_NAMES) + "."
+            "and wall time, and which kernel ran (compiled or pure, see docs/kernel.md). "
+            "Dimensions: " + ", ".join(DIMENSION_NAMES) + "."
         ),
     )
     parser.add_argument(
@@ -83,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
             "trips": result.trip_count,
             "snapshots": result.snapshot_count,
             "wall_seconds": round(point.wall_seconds, 4),
+            "kernel": kernel_build(),
         }
         json.dump(document, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -98,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"events: {result.events_processed:,} in {point.wall_seconds:.3f} s "
         f"({rate:,.0f} events/s); final clock {result.final_time_ms:,} ms; "
-        f"trips {result.trip_count:,}; snapshots {result.snapshot_count:,}"
+        f"trips {result.trip_count:,}; snapshots {result.snapshot_count:,}; "
+        f"kernel {kernel_build()}"
     )
     return 0

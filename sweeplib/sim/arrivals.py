@@ -14,6 +14,7 @@ results:
 from __future__ import annotations
 
 import math
+from typing import Final
 
 from sweeplib.sim.rng import first_uniform
 
@@ -30,8 +31,8 @@ __all__ = [
     "calendar",
 ]
 
-RIDER_DEMAND_DIVISOR = 1.3
-DRIVER_SUPPLY_DIVISOR = 1.2
+RIDER_DEMAND_DIVISOR: Final = 1.3
+DRIVER_SUPPLY_DIVISOR: Final = 1.2
 
 # fmt: off
 RIDER_WEEKDAY = (0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 2.5, 3.0, 2.0, 1.2, 1.2,

@@ -10,7 +10,7 @@ a grid-disk lookup, which is equivalent to the original's per-pair
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Final, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -30,11 +30,11 @@ __all__ = [
 R = TypeVar("R")
 D = TypeVar("D")
 
-MATCHING_SPEED_KMH = 40.0
-INFEASIBLE_WEIGHT = -1_000_000_000_000
-GREEDY_MAX_RIDERS = 10
-GREEDY_MAX_DRIVERS = 20
-_INF = np.int64(1 << 62)
+MATCHING_SPEED_KMH: Final = 40.0
+INFEASIBLE_WEIGHT: Final = -1_000_000_000_000
+GREEDY_MAX_RIDERS: Final = 10
+GREEDY_MAX_DRIVERS: Final = 20
+_INF: Final = np.int64(1 << 62)
 
 
 def pickup_score(distance_km: float, eta_weight: float) -> float:
@@ -90,7 +90,7 @@ def greedy_assignment(
 def hungarian_pairs(
     riders: Sequence[R],
     feasible: Callable[[R], Sequence[D]],
-    weights_row: Callable[[R, Sequence[D]], npt.NDArray[np.int64]],
+    weights_row: Callable[[R, Sequence[D]], list[int]],
     driver_order: Callable[[D], int],
 ) -> list[tuple[R, D]]:
     """Maximum-cardinality, then maximum-weight assignment of riders to drivers.
@@ -123,8 +123,7 @@ def hungarian_pairs(
         if len(component) == 1:
             row = component[0]
             candidates = row_candidates[row]
-            weights_of_row = weights_row(rows[row], candidates)
-            pairs.append((row, candidates[int(weights_of_row.argmax())]))
+            pairs.append((row, candidates[_first_max(weights_row(rows[row], candidates))]))
             continue
         columns: dict[int, D] = {}
         for row in component:
@@ -144,6 +143,18 @@ def hungarian_pairs(
                 pairs.append((component[i], ordered[j]))
     pairs.sort(key=lambda pair: pair[0])
     return [(rows[row], driver) for row, driver in pairs]
+
+
+def _first_max(values: list[int]) -> int:
+    """Index of the first largest value (numpy's ``argmax``, without an array)."""
+    best = 0
+    best_value = values[0]
+    for index in range(1, len(values)):
+        value = values[index]
+        if value > best_value:
+            best = index
+            best_value = value
+    return best
 
 
 def _components(row_candidates: Sequence[Sequence[object]]) -> list[list[int]]:

@@ -23,6 +23,7 @@ subject)`` through a tuple indexed by kind (as cheap as a bound method).
 
 from __future__ import annotations
 
+import gc
 import heapq
 from collections import deque
 from collections.abc import Callable
@@ -222,16 +223,25 @@ class Simulation:
         handlers = HANDLERS
         end_key = self.end_time_ms << TIME_SHIFT
         steps = 0
-        while steps < max_steps and heap:
-            if heap[0][0] >= end_key:  # the next event is at or after the end: stop
-                break
-            key, kind, subject = pop(heap)
-            now = key >> TIME_SHIFT
-            self.now = now
-            handlers[kind](self, subject)
-            steps += 1
-            if now >= self.next_snapshot_at:
-                self.capture_snapshot()
+        # The run allocates a tuple per event and keeps every entity until the end, so
+        # the cyclic collector would only re-scan live objects (~6 % of a large run);
+        # the state is restored however the loop ends.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            while steps < max_steps and heap:
+                if heap[0][0] >= end_key:  # the next event is at or after the end: stop
+                    break
+                key, kind, subject = pop(heap)
+                now = key >> TIME_SHIFT
+                self.now = now
+                handlers[kind](self, subject)
+                steps += 1
+                if now >= self.next_snapshot_at:
+                    self.capture_snapshot()
+        finally:
+            if collecting:
+                gc.enable()
         self.events_processed += steps
         return steps
 

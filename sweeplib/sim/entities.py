@@ -8,6 +8,7 @@ original's "entity with a different generation") resolve to "missing".
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Final
 
 __all__ = [
     "DRIVER_EN_ROUTE",
@@ -33,11 +34,23 @@ __all__ = [
     "TripRow",
 ]
 
-RIDER_BROWSING, RIDER_WAITING, RIDER_IN_TRANSIT = 0, 1, 2
-DRIVER_IDLE, DRIVER_EVALUATING, DRIVER_EN_ROUTE, DRIVER_ON_TRIP, DRIVER_OFF_DUTY = range(5)
-TRIP_EN_ROUTE, TRIP_ON_TRIP, TRIP_COMPLETED, TRIP_CANCELLED = range(4)
+# Final constants: the compiled kernel reads them as C constants, not module globals.
+RIDER_BROWSING: Final = 0
+RIDER_WAITING: Final = 1
+RIDER_IN_TRANSIT: Final = 2
+DRIVER_IDLE: Final = 0
+DRIVER_EVALUATING: Final = 1
+DRIVER_EN_ROUTE: Final = 2
+DRIVER_ON_TRIP: Final = 3
+DRIVER_OFF_DUTY: Final = 4
+TRIP_EN_ROUTE: Final = 0
+TRIP_ON_TRIP: Final = 1
+TRIP_COMPLETED: Final = 2
+TRIP_CANCELLED: Final = 3
 
-REASON_PRICE, REASON_ETA, REASON_STOCHASTIC = 1, 2, 3
+REASON_PRICE: Final = 1
+REASON_ETA: Final = 2
+REASON_STOCHASTIC: Final = 3
 
 #: One ``trip_data`` row, in SIM_SPEC §8.3 column order.
 TripRow = tuple[int, int, int, int, int, int, float, int, int, int | None, int | None, int | None]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import heapq
-from typing import Any
+from typing import Any, Final
 
 __all__ = ["EventKind", "EventQueue"]
 
@@ -37,10 +37,10 @@ class EventKind(enum.IntEnum):
     CHECK_DRIVER_OFF_DUTY = 17
 
 
-_SEQ_BITS = 40
-_KIND_BITS = 5
-TIME_SHIFT = _SEQ_BITS + _KIND_BITS
-_MAX_KIND = max(EventKind)
+_SEQ_BITS: Final = 40
+_KIND_BITS: Final = 5
+TIME_SHIFT: Final = _SEQ_BITS + _KIND_BITS
+_MAX_KIND: Final = max(EventKind)
 
 
 def event_key(timestamp_ms: int, kind: int, seq: int) -> int:

@@ -9,7 +9,7 @@ the pickup-timeout timer (§6.4) and, without batch matching, per-rider matching
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from sweeplib.sim.clock import (
     EV_QUOTE_ACCEPTED,
@@ -38,8 +38,8 @@ __all__ = [
 ]
 
 #: The quote ETA without any idle driver.
-QUOTE_DEFAULT_ETA_MS = 300_000
-QUOTE_ETA_SPEED_KMH = 40.0
+QUOTE_DEFAULT_ETA_MS: Final = 300_000
+QUOTE_ETA_SPEED_KMH: Final = 40.0
 
 
 def base_fare_between(world: Simulation, pickup: int, dropoff: int) -> float:

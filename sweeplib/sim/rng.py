@@ -28,12 +28,12 @@ __all__ = [
     "stream_seeds",
 ]
 
-MASK64 = (1 << 64) - 1
-_GAMMA = 0x9E3779B97F4A7C15
-_M1 = 0xBF58476D1CE4E5B9
-_M2 = 0x94D049BB133111EB
-_UNIT = 2.0**-53
-_UNIT_INCLUSIVE = 1.0 / float((1 << 53) - 1)
+MASK64: Final = (1 << 64) - 1
+_GAMMA: Final = 0x9E3779B97F4A7C15
+_M1: Final = 0xBF58476D1CE4E5B9
+_M2: Final = 0x94D049BB133111EB
+_UNIT: Final = 2.0**-53
+_UNIT_INCLUSIVE: Final = 1.0 / float((1 << 53) - 1)
 
 
 def _mix(z: int) -> int:

@@ -14,7 +14,7 @@ layout, hashes of ``S`` by default).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from sweeplib.sim.arrivals import DRIVER_HOTSPOTS, RIDER_HOTSPOTS
 from sweeplib.sim.clock import (
@@ -42,9 +42,9 @@ __all__ = [
 ]
 
 #: Up to this many trip cells, destinations are picked from the pickup's grid disk.
-DESTINATION_DISK_THRESHOLD = 20
+DESTINATION_DISK_THRESHOLD: Final = 20
 #: Rejection-sampling attempts for longer trips before the disk fallback.
-DESTINATION_ATTEMPTS = 2000
+DESTINATION_ATTEMPTS: Final = 2000
 
 
 def on_simulation_started(world: Simulation, _subject: None) -> None:

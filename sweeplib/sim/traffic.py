@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 __all__ = ["BERLIN_PROFILE", "MIN_SPEED_KMH", "density_factor", "hour_of", "hourly_factors"]
 
 # fmt: off
@@ -13,10 +15,11 @@ BERLIN_PROFILE = (
     0.75, 0.75, 0.75, 0.75, 0.75,                # 19–23
 )
 # fmt: on
+# Tuples of floats stay plain globals: mypyc 2.4 leaves a Final one unset at import.
 _FLAT_PROFILE = (1.0,) * 24
 
 #: Speeds are floored here after all factors are applied.
-MIN_SPEED_KMH = 1.0
+MIN_SPEED_KMH: Final = 1.0
 
 
 def hourly_factors(profile: str | tuple[float, ...]) -> tuple[float, ...]:

@@ -9,7 +9,7 @@ the world (:class:`~sweeplib.sim.engine.Simulation`) first.
 from __future__ import annotations
 
 import heapq
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from sweeplib.sim.clock import (
     EV_CHECK_DRIVER_OFF_DUTY,
@@ -46,8 +46,8 @@ __all__ = [
 
 #: §6.5 patience bounds, measured from the driver's acceptance (config values,
 #: not the rider's sampled cancel wait).
-PICKUP_PATIENCE_MIN_MS = 120_000
-PICKUP_PATIENCE_MAX_MS = 2_400_000
+PICKUP_PATIENCE_MIN_MS: Final = 120_000
+PICKUP_PATIENCE_MAX_MS: Final = 2_400_000
 
 
 def on_pickup_eta_updated(world: Simulation, trip: Trip) -> None:

@@ -77,13 +77,20 @@ def main():
     responses = [sweeplib.handler.lambda_handler(e, LambdaContext()) for e in events]
 
     origins = {}
-    for name in ("sweeplib", "numpy", "pyarrow", "h3", "aws_lambda_powertools", "boto3"):
+    names = ("sweeplib", "numpy", "pyarrow", "h3", "aws_lambda_powertools", "boto3")
+    for name in (*names, "sweeplib.sim.engine"):
         module = sys.modules.get(name)
         origins[name] = getattr(module, "__file__", None)
     result = {
         "handler_import_ms": import_ms,
         "loaded_by_handler_import": loaded_by_import,
         "module_files": origins,
+        # Which kernel build the worker ran, if a shard ran (ADR 0020).
+        "kernel": (
+            sys.modules["sweeplib.sim"].kernel_build()
+            if "sweeplib.sim.engine" in sys.modules
+            else None
+        ),
         "sys_path": sys.path,
         "responses": responses,
     }

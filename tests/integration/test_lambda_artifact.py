@@ -42,7 +42,9 @@ import pytest
 
 from lambda_pkg import build as builder
 from lambda_pkg.archive import FIXED_DATE_TIME, iter_files, sha256_file
+from lambda_pkg.compiled import ALLOWED_LIBRARIES, MAX_GLIBC, elf_requirements
 from lambda_pkg.lock import FORBIDDEN
+from sweeplib.sim import COMPILED_MODULES
 from sweeplib.storage import LocalObjectStore, decode_table, keys
 from sweeplib.worker import execute_shard_body
 from tests.events import api_get, api_post, load_event
@@ -104,18 +106,22 @@ def python312() -> str:
 def source_root(tmp_path_factory) -> Path:
     """A frozen copy of what the build reads: pyproject.toml, the lock, sweeplib/."""
     root = tmp_path_factory.mktemp("lambda-source")
-    shutil.copy2(ROOT / "pyproject.toml", root / "pyproject.toml")
+    for name in ("pyproject.toml", "setup.py", "README.md"):  # the kernel's wheel needs all
+        shutil.copy2(ROOT / name, root / name)
     (root / "lambda_pkg").mkdir()
     shutil.copy2(ROOT / builder.LOCK_NAME, root / builder.LOCK_NAME)
     shutil.copytree(
-        ROOT / "sweeplib", root / "sweeplib", ignore=shutil.ignore_patterns("__pycache__")
+        ROOT / "sweeplib",
+        root / "sweeplib",
+        ignore=shutil.ignore_patterns("__pycache__", "*.so", ".compiled"),
     )
     return root
 
 
 @pytest.fixture(scope="session")
 def lambda_zip(python312, source_root) -> Path:
-    """The artifact of the snapshot: reused when cached, else built (~20 s)."""
+    """The artifact of the snapshot: reused when cached, else built (~100 s, most of it
+    compiling the kernel with mypyc)."""
     fingerprint = builder.input_fingerprint(ARCH, python312, source_root)
     folder = CACHE / f"{ARCH}-{fingerprint[:16]}"
     output = folder / "sweep-lambda.zip"
@@ -286,6 +292,12 @@ def test_the_artifact_accepts_runs_and_executes_shards_against_moto(
     )
     batch_response, status_response = processed["responses"]
     assert batch_response == {"batchItemFailures": []}
+    # the shards ran on the kernel compiled for 3.12 (ADR 0020), from the zip
+    assert processed["kernel"] == "compiled"
+    assert processed["module_files"]["sweeplib.sim.engine"].startswith(str(task_root))
+    assert processed["module_files"]["sweeplib.sim.engine"].endswith(
+        ".cpython-312-x86_64-linux-gnu.so"
+    )
     assert status_response["statusCode"] == 200, status_response["body"]
     status = json.loads(status_response["body"])
     assert (status["planned_shards"], status["succeeded_shards"], status["failed_shards"]) == (
@@ -370,6 +382,19 @@ def test_the_artifact_holds_only_what_the_lambda_needs(lambda_zip):
     unzipped = sum(i.file_size for i in infos)
     assert unzipped <= builder.MAX_UNZIPPED_BYTES
     assert lambda_zip.stat().st_size <= builder.MAX_ZIPPED_DIRECT_UPLOAD_BYTES
+
+
+def test_the_compiled_kernel_loads_on_lambdas_glibc(task_root):
+    # Lambda's python3.12 runtime is Amazon Linux 2023 (glibc 2.34): the compiled modules
+    # may only need symbol versions up to GLIBC_2.34, and only the C library.
+    modules = sorted((task_root / "sweeplib" / "sim").glob("*.cpython-312-x86_64-linux-gnu.so"))
+    assert len(modules) == len(COMPILED_MODULES) + 1  # a shim each, plus the shared library
+    for module in modules:
+        needs = elf_requirements(module)
+        assert needs.glibc is None or needs.glibc[:2] <= MAX_GLIBC, (module.name, needs)
+        assert needs.libraries <= ALLOWED_LIBRARIES, (module.name, needs)
+    shared = elf_requirements(next(m for m in modules if "__mypyc" in m.name))
+    assert shared.glibc is not None and "libc.so.6" in shared.libraries  # the check reads them
 
 
 def test_two_builds_of_the_same_inputs_are_byte_identical(

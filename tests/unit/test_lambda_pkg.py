@@ -12,7 +12,8 @@ import pytest
 from lambda_pkg import build as builder
 from lambda_pkg import lock as locking
 from lambda_pkg.archive import FIXED_DATE_TIME, write_deterministic_zip
-from lambda_pkg.trim import is_pyarrow_shared_library, plan_trim, trim_reason
+from lambda_pkg.compiled import ElfRequirements, parse_readelf
+from lambda_pkg.trim import is_pyarrow_shared_library, is_strippable, plan_trim, trim_reason
 
 PYPROJECT = {
     "project": {
@@ -160,6 +161,12 @@ def test_architectures_that_resolve_different_versions_cannot_share_a_lock():
         "h3/__pycache__/api.cpython-311.pyc",
         "sweeplib/__pycache__/handler.cpython-311.pyc",
         "aws_lambda_powertools/event_handler/openapi/swagger_ui/swagger-ui-bundle.min.js",
+        "aws_lambda_powertools/event_handler/api_gateway.py",
+        "aws_lambda_powertools/utilities/parser/models/sqs.py",
+        "aws_lambda_powertools/utilities/idempotency/base.py",
+        "numpy/random/_generator.cpython-312-x86_64-linux-gnu.so",
+        "numpy/fft/_pocketfft_umath.cpython-312-x86_64-linux-gnu.so",
+        "numpy/polynomial/polynomial.py",
     ],
 )
 def test_what_the_runtime_never_loads_is_trimmed(path):
@@ -181,6 +188,11 @@ def test_what_the_runtime_never_loads_is_trimmed(path):
         "numpy.libs/libscipy_openblas64_-4b78795a.so",
         "h3/api/basic_int/__init__.py",
         "aws_lambda_powertools/utilities/batch/base.py",
+        "aws_lambda_powertools/utilities/data_classes/sqs_event.py",  # SQSRecord
+        "aws_lambda_powertools/utilities/jmespath_utils/__init__.py",
+        "numpy/linalg/_linalg.py",  # numpy.ma imports it
+        "numpy/ma/core.py",  # the kernel's nullable output columns
+        "sweeplib/sim/_kernel__mypyc.cpython-312-x86_64-linux-gnu.so",  # the compiled kernel
         "pyarrow-26.0.1.dist-info/RECORD",
         "sweeplib/handler.py",
         "sweeplib/query/sql/run_profile.sql",
@@ -215,6 +227,71 @@ def test_duplicate_copies_of_a_versioned_library_are_trimmed_but_the_soname_is_k
 )
 def test_only_pyarrow_shared_libraries_are_stripped(path, stripped):
     assert is_pyarrow_shared_library(path) is stripped
+
+
+@pytest.mark.parametrize(
+    ("path", "stripped"),
+    [
+        ("pyarrow/libarrow.so.2600", True),
+        ("h3/_cy/cells.cpython-312-x86_64-linux-gnu.so", True),
+        ("sweeplib/sim/_kernel__mypyc.cpython-312-x86_64-linux-gnu.so", True),
+        ("sweeplib/sim/engine.cpython-312-x86_64-linux-gnu.so", True),
+        ("sweeplib/sim/engine.py", False),
+        ("numpy.libs/libscipy_openblas64_-4b78795a.so", False),  # stripping broke it
+        ("numpy/_core/_multiarray_umath.cpython-312-x86_64-linux-gnu.so", False),
+    ],
+)
+def test_the_builder_strips_pyarrow_h3_and_the_kernel_never_numpy(path, stripped):
+    assert is_strippable(path) is stripped
+
+
+# -- the compiled kernel's ELF checks (ADR 0021) ------------------------------------------
+
+READELF_KERNEL = """
+Dynamic section at offset 0xcd5f0 contains 24 entries:
+  Tag        Type                         Name/Value
+ 0x0000000000000001 (NEEDED)             Shared library: [libc.so.6]
+ 0x000000000000000e (SONAME)             Library soname: [kernel.so]
+
+Version symbols section '.gnu.version' contains 265 entries:
+ Addr: 0x0000000000002c8e  Offset: 0x00002c8e  Link: 3 (.dynsym)
+  000:   0 (*local*)       2 (GLIBC_2.2.5)   3 (GLIBC_2.14)
+
+Version needs section '.gnu.version_r' contains 1 entry:
+ Addr: 0x000000000000e758  Offset: 0x0000e758  Link: 4 (.dynstr)
+  000000: Version: 1  File: libc.so.6  Cnt: 2
+  0x0010:   Name: GLIBC_2.14  Flags: none  Version: 3
+  0x0020:   Name: GLIBC_2.2.5  Flags: none  Version: 2
+"""
+
+
+def test_readelf_output_gives_the_libraries_and_the_newest_glibc_version():
+    found = parse_readelf(READELF_KERNEL)
+    assert found == ElfRequirements(frozenset({"libc.so.6"}), (2, 14))
+    assert found.problems() == []
+
+
+def test_a_module_needing_a_newer_glibc_or_another_library_would_not_load_on_lambda():
+    newer = READELF_KERNEL.replace("GLIBC_2.14", "GLIBC_2.38")
+    assert parse_readelf(newer).glibc == (2, 38)
+    assert parse_readelf(newer).problems() == [
+        "needs glibc 2.38 > 2.34 (Lambda's Amazon Linux 2023)"
+    ]
+    assert parse_readelf(READELF_KERNEL.replace("GLIBC_2.14", "GLIBC_2.34")).problems() == []
+    linked = READELF_KERNEL.replace("[libc.so.6]", "[libstdc++.so.6]")
+    assert parse_readelf(linked).problems() == [
+        "links libstdc++.so.6 (only the C library is allowed)"
+    ]
+
+
+def test_version_definitions_are_not_requirements():
+    defines = (
+        "Version definition section '.gnu.version_d' contains 2 entries:\n"
+        "  0x0000: Rev: 1  Flags: BASE  Index: 1  Cnt: 1  Name: libc.so.6\n"
+        "  0x001c: Rev: 1  Flags: none  Index: 2  Cnt: 1  Name: GLIBC_2.40\n"
+    )
+    assert parse_readelf(defines + READELF_KERNEL).glibc == (2, 14)
+    assert parse_readelf(defines).glibc is None
 
 
 # -- deterministic zip ------------------------------------------------------------------
@@ -289,6 +366,30 @@ def test_the_sweeplib_sources_include_package_data_and_no_bytecode():
 def test_an_unknown_architecture_is_refused():
     with pytest.raises(builder.BuildError, match="ppc64le"):
         builder.build(arch="ppc64le")
+
+
+def test_the_sweeplib_sources_never_include_a_compiled_module(tmp_path):
+    (tmp_path / "sweeplib" / "sim").mkdir(parents=True)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "sweeplib" / "sim" / "engine.py").write_text("")
+    (tmp_path / "sweeplib" / "sim" / "engine.cpython-311-x86_64-linux-gnu.so").write_bytes(b"")
+    assert [name for name, _ in builder.source_files(tmp_path)] == ["sweeplib/sim/engine.py"]
+
+
+def test_a_compiled_kernel_needs_a_host_of_the_target_architecture():
+    # mypyc compiles for the host: another architecture gets the pure-Python kernel
+    # under auto, and an explicit request for a compiled one is refused.
+    machine = os.uname().machine
+    other = "arm64" if builder._HOST_ARCH.get(machine) == "x86_64" else "x86_64"
+    assert builder._resolve_kernel("auto", other) == "pure"
+    assert builder._resolve_kernel("pure", other) == "pure"
+    with pytest.raises(builder.BuildError, match="--kernel pure"):
+        builder._resolve_kernel("compiled", other)
+    with pytest.raises(builder.BuildError, match="unknown kernel 'fast'"):
+        builder._resolve_kernel("fast", other)
+    native = builder._HOST_ARCH.get(machine)
+    if native is not None:
+        assert builder._resolve_kernel("auto", native) == "compiled"
 
 
 def test_a_build_refuses_a_lock_that_pyproject_has_outgrown(tmp_path):

@@ -6,6 +6,8 @@ import itertools
 import statistics
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sweeplib.sim import ScenarioParams, Simulation
 from sweeplib.sim.engine import HANDLERS
@@ -80,6 +82,41 @@ def test_stream_is_deterministic_and_seed_sensitive():
     assert draws_a == [b.next_u64() for _ in range(5)]
     assert draws_a != [c.next_u64() for _ in range(5)]
     assert all(0 <= x <= MASK64 for x in draws_a)
+
+
+def _splitmix64(seed: int, draws: int) -> list[int]:
+    """SplitMix64 written out plainly, as the reference for :class:`Stream`'s inlined
+    draws (the same bytes compiled or interpreted, ADR 0020)."""
+
+    def mix(z: int) -> int:
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+        return z ^ (z >> 31)
+
+    state, out = mix(seed & MASK64), []
+    for _ in range(draws):
+        state = (state + 0x9E3779B97F4A7C15) & MASK64
+        out.append(mix(state))
+    return out
+
+
+# Known answers: SplitMix64 seeded with its state (no initial mix) from 0 gives
+# 0xE220A8397B1DCDAF first; ours mixes the seed first, so Stream(0) starts from mix(0) = 0.
+def test_the_reference_is_splitmix64():
+    assert _splitmix64(0, 1) == [0xE220A8397B1DCDAF]
+
+
+@given(st.integers(-(2**70), 2**70), st.integers(1, 4))
+def test_streams_draw_splitmix64_exactly(seed, draws):
+    stream = Stream(seed)
+    words = [stream.next_u64() for _ in range(draws)]
+    assert words == _splitmix64(seed, draws)
+    again = Stream(seed)
+    top = [word >> 11 for word in words]
+    assert [again.uniform() for _ in range(draws)] == [t * 2.0**-53 for t in top]
+    assert first_uniform(seed) == top[0] * 2.0**-53
+    inclusive = Stream(seed).uniform_inclusive(2.0, 7.5)
+    assert inclusive == 2.0 + top[0] * (1.0 / float((1 << 53) - 1)) * 5.5
 
 
 def test_first_uniform_is_the_streams_first_draw():

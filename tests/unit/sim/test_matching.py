@@ -299,7 +299,7 @@ def test_hungarian_pairs_match_the_dense_original_formulation(data):
     pairs = m.hungarian_pairs(
         riders,
         lambda r: [drivers[d] for d in range(n_drivers) if (r, d) in feasible],
-        lambda r, cands: np.array([feasible[(r, drivers.index(c))] for c in cands], dtype=np.int64),
+        lambda r, cands: [feasible[(r, drivers.index(c))] for c in cands],
         drivers.index,
     )
     rows, cols = (riders, drivers) if n_riders <= n_drivers else (drivers, riders)
