@@ -43,16 +43,18 @@ SNAPSHOTS_PER_POINT = 12
 
 
 def request_for(points: int, run_id: str) -> dict[str, Any]:
-    """A grid of ``points`` points (a power-of-ten multiple of 10) over four dimensions."""
-    if points % 10:
-        raise SystemExit("--points must be a multiple of 10")
-    riders = points // 10
+    """A grid of ``points`` points (a multiple of 20) over five dimensions (at most 10,000
+    values per dimension, as the request limits say)."""
+    if points % 20:
+        raise SystemExit("--points must be a multiple of 20")
+    drivers = points // 20
     return {
         "run_id": run_id,
         "dimensions": {
             "commission_rate": [0.1, 0.2],
             "match_radius": [1, 2, 3, 4, 5],
-            "num_drivers": list(range(10, 10 + riders)),
+            "num_drivers": list(range(10, 10 + drivers)),
+            "num_riders": [100, 200],
             "surge_enabled": [False],
         },
         "shard_count": min(1000, max(1, points // 200)),

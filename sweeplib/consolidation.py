@@ -11,7 +11,7 @@ rerun completed) writes the next generation. Generations older than the previous
 are removed.
 
 Locally DuckDB does the work (:func:`consolidate_local`); in AWS, Athena does it where
-the data is (:mod:`sweeplib.query.athena_consolidate`).
+the data is, with one ``UNLOAD`` per table and chunk of points (:func:`consolidate_athena`).
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ import datetime as dt
 import os
 import secrets
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Protocol
 
 from sweeplib.contracts import STATUS_SUCCESS, format_event_time
 from sweeplib.errors import ObjectNotFound, StorageError
@@ -36,14 +36,21 @@ if TYPE_CHECKING:
     from sweeplib.storage.local import LocalObjectStore
 
 __all__ = [
+    "ATHENA_POINT_CHUNK",
     "Consolidation",
+    "StatementRunner",
+    "athena_statements",
     "committed_shards",
+    "consolidate_athena",
     "consolidate_local",
     "read_consolidation",
     "write_consolidation",
 ]
 
 _GLOB_TAIL: Final = f"*/*/{keys.OBJECT_NAME}"
+#: Points per Athena consolidation statement: two literal lists of this many indexes stay
+#: inside Athena's query-length limit.
+ATHENA_POINT_CHUNK: Final = 10_000
 
 
 @dataclass(frozen=True)
@@ -335,3 +342,169 @@ def consolidate_local(
     write_consolidation(store, address, record)
     _remove_old_generations(root, address, keep_from=generation - 1)
     return record
+
+
+# -- AWS (Athena) ----------------------------------------------------------------------------
+
+
+class StatementRunner(Protocol):
+    """Runs one Athena statement that returns no rows, waiting for it
+    (:meth:`sweeplib.query.athena_engine.AthenaQueryEngine.statement`)."""
+
+    def statement(self, sql: str) -> object: ...
+
+
+def _chunks(points: Sequence[int], size: int) -> list[Sequence[int]]:
+    return [points[i : i + size] for i in range(0, len(points), size)]
+
+
+def athena_statements(
+    address: keys.RunAddress,
+    *,
+    bucket: str,
+    generation: int,
+    shard_ranges: Sequence[tuple[int, int, int]],
+    chunk: int = ATHENA_POINT_CHUNK,
+) -> list[tuple[str, str]]:
+    """The ``UNLOAD`` statements of one Athena consolidation, ``(partition, SQL)``.
+
+    Parameters
+    ----------
+    address
+        The run.
+    bucket
+        The results bucket.
+    generation
+        The new generation's number.
+    shard_ranges
+        ``(shard_id, start_index, end_index_exclusive)`` of the committed shards.
+    chunk
+        Most points per statement (the query names them literally, ADR 0006): chunk
+        ``k`` of the points is unloaded into partition ``generation=<generation>-<k>``
+        of each table (UNLOAD needs an empty folder per statement).
+    """
+    from sweeplib.query.consolidate import (
+        DESIGN_COLUMNS,
+        athena_points_select,
+        athena_rows_select,
+        athena_unload,
+    )
+    from sweeplib.storage.schemas import EFFECTIVE_PARAMETERS_SCHEMA, SHARD_METRICS_SCHEMA
+
+    metrics_has = [c for c in DESIGN_COLUMNS if c in SHARD_METRICS_SCHEMA.names]
+    parameters_has = [c for c in DESIGN_COLUMNS if c in EFFECTIVE_PARAMETERS_SCHEMA.names]
+    owner = {p: s for s, start, end in shard_ranges for p in range(start, end)}
+    statements: list[tuple[str, str]] = []
+    for number, points in enumerate(_chunks(sorted(owner), chunk)):
+        partition = f"{generation}-{number}"
+        shards = sorted({owner[p] for p in points})
+
+        def location(dataset: keys.RunTableDataset, partition: str = partition) -> str:
+            folder = address.run_table_prefix(dataset, 0).rsplit("generation=", 1)[0]
+            return f"s3://{bucket}/{folder}generation={partition}/"
+
+        selects = {
+            "run_trips": athena_rows_select(
+                address.run_id, table="trips", point_indexes=points, shard_ids=shards
+            ),
+            "run_snapshots": athena_rows_select(
+                address.run_id, table="snapshots", point_indexes=points, shard_ids=shards
+            ),
+            "run_points": athena_points_select(
+                address.run_id,
+                point_indexes=points,
+                shard_ids=shards,
+                metrics_has=metrics_has,
+                parameters_has=parameters_has,
+            ),
+        }
+        for dataset, select in selects.items():
+            statements.append((partition, athena_unload(select, location(dataset))))  # type: ignore[arg-type]
+    return statements
+
+
+def consolidate_athena(
+    store: ObjectStore,
+    run_id: str,
+    *,
+    athena: StatementRunner,
+    bucket: str,
+    now: dt.datetime,
+    prefix: str = keys.DEFAULT_PREFIX,
+    force: bool = False,
+    chunk: int = ATHENA_POINT_CHUNK,
+    count_rows: Callable[[str, tuple[str, ...]], tuple[int, int, int]] | None = None,
+) -> Consolidation | None:
+    """Consolidate a run in S3 with Athena ``UNLOAD`` (``sweep compact RUN_ID --bucket …``).
+
+    Nothing is downloaded: Athena reads the per-point objects and writes the run-level
+    tables into a new generation's folders; then the run's consolidation record (an S3
+    object, one atomic put) is replaced to name them.
+
+    Parameters
+    ----------
+    store
+        The bucket's object store (submission record, outcome records, the record).
+    athena
+        Runs each statement (``AthenaQueryEngine``).
+    count_rows
+        ``(run_id, partitions) -> (points, trips, snapshots)``; default: the committed
+        points' count and 0 for the rest (UNLOAD reports no row counts).
+
+    Returns / Raises
+    ----------------
+    As :func:`consolidate_local`; ``QueryError`` when a statement fails (the record is
+    not replaced, so readers keep the previous generation).
+    """
+    from sweeplib.planning import compute_shard_plan
+    from sweeplib.submissions import load_submission
+
+    submission = load_submission(store, run_id, prefix=prefix)
+    address = keys.RunAddress.of(submission.run_date, run_id, prefix=prefix)
+    shards = committed_shards(store, address)
+    if not shards:
+        return None
+    current = read_consolidation(store, address)
+    if current is not None and current.shard_ids == shards and not force:
+        return current
+    generation = 0 if current is None else current.generation + 1
+    wanted = set(shards)
+    ranges = [
+        (s.shard_id, s.start_index, s.end_index_exclusive)
+        for s in compute_shard_plan(submission.request).shards
+        if s.shard_id in wanted
+    ]
+    statements = athena_statements(
+        address, bucket=bucket, generation=generation, shard_ranges=ranges, chunk=chunk
+    )
+    for _partition, sql in statements:
+        athena.statement(sql)
+    partitions = tuple(dict.fromkeys(partition for partition, _ in statements))
+    points = sum(end - start for _, start, end in ranges)
+    counts = count_rows(run_id, partitions) if count_rows else (points, 0, 0)
+    record = Consolidation(
+        run_id=run_id,
+        run_date=address.run_date,
+        generation=generation,
+        partitions=partitions,
+        shard_ids=shards,
+        points=counts[0],
+        trips=counts[1],
+        snapshots=counts[2],
+        dimensions=tuple(sorted(_request_dimensions(submission))),
+        consolidated_at=format_event_time(now),
+        engine="athena",
+    )
+    write_consolidation(store, address, record)
+    return record
+
+
+def _request_dimensions(submission: object) -> list[str]:
+    """The run's dimension names from its request (``dimensions`` keys, or the keys of
+    its explicit ``points`` when the request has them)."""
+    request = getattr(submission, "request", None)
+    dimensions = getattr(request, "dimensions", None) or {}
+    names = set(dimensions)
+    for point in getattr(request, "points", None) or ():
+        names.update(getattr(point, "keys", lambda: ())())
+    return sorted(names)

@@ -25,6 +25,8 @@ _COMMANDS = (
     "submit",
     "status",
     "rerun",
+    "compact",
+    "export",
     "query",
     "athena-bootstrap",
     "report",

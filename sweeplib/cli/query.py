@@ -80,6 +80,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from sweeplib.query import DuckDBQueryEngine
 
+    from sweeplib.cli.compact import existing_data_dir
+
+    existing_data_dir(args.data_dir)
     values = _parameters(args.param)
     if args.named:
         named_query(args.named)  # unknown names fail before the engine starts

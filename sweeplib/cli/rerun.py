@@ -1,5 +1,7 @@
 """``sweep rerun RUN_ID``: run again only the failed or missing shards of a run.
 
+The run is consolidated again at the end (``sweep compact``) when more shards committed.
+
 Same run id, same run date, same messages as the first time (rebuilt from the run's
 submission record). A shard listed in ``failure_injection_shards`` fails again, by
 design. Shards that succeeded are never re-run.
@@ -32,8 +34,14 @@ def run(args: argparse.Namespace) -> int:
     dispatcher = LocalDispatcher(
         args.data_dir, workers=positive_workers(args.workers), progress=not args.no_progress
     )
-    rerun = services.rerun(LocalObjectStore(args.data_dir), args.run_id, dispatcher, announce=print)
+    store = LocalObjectStore(args.data_dir)
+    rerun = services.rerun(store, args.run_id, dispatcher, announce=print)
+    if rerun.shard_ids:
+        print(dispatcher.summary.describe())
+    if not dispatcher.summary.interrupted:
+        record = services.compact(store, args.run_id, now=services.utc_now())
+        if record is not None:
+            print(record.describe())
     if not rerun.shard_ids:
         return 0
-    print(dispatcher.summary.describe())
     return exit_code(dispatcher.summary, rerun.submission.request.failure_injection_shards)
