@@ -155,7 +155,7 @@ def partition_projection(
 def database_ddl() -> str:
     """``CREATE DATABASE IF NOT EXISTS ride_sim_analytics …``, with its comment line."""
     return (
-        "-- The Glue database of the six tables.\n"
+        "-- The Glue database of the outcome datasets and the run-level tables.\n"
         f"CREATE DATABASE IF NOT EXISTS {ATHENA_DATABASE}\n"
         f"COMMENT '{_DATABASE_COMMENT}'\n"
     )
