@@ -212,7 +212,8 @@ def duckdb_rows_select(
         "SELECT\n    "
         + ",\n    ".join(columns)
         + f"\nFROM {_read(glob, union=False)} AS t\n"
-        + f"WHERE t.shard_id IN {_in_list(shard_ids)}"
+        + f"WHERE t.shard_id IN {_in_list(shard_ids)}\n"
+        + f"ORDER BY CAST(t.point_index AS UBIGINT), t.{schema.names[0]}"
     )
 
 
