@@ -228,9 +228,7 @@ def _dimensions(engine: DuckDBQueryEngine, path: Path) -> tuple[str, ...]:
 
 def _remove_old_generations(root: Path, address: keys.RunAddress, keep_from: int) -> None:
     for dataset in keys.RUN_TABLE_DATASETS:
-        run_folder = root.joinpath(
-            *address.run_table_prefix(dataset, 0).strip("/").split("/")[:-1]
-        )
+        run_folder = root.joinpath(*address.run_table_prefix(dataset, 0).strip("/").split("/")[:-1])
         if not run_folder.is_dir():
             continue
         for child in run_folder.iterdir():

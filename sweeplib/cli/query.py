@@ -78,9 +78,8 @@ def run(args: argparse.Namespace) -> int:
         for name in named_query_names():
             print(name)
         return 0
-    from sweeplib.query import DuckDBQueryEngine
-
     from sweeplib.cli.compact import existing_data_dir
+    from sweeplib.query import DuckDBQueryEngine
 
     existing_data_dir(args.data_dir)
     values = _parameters(args.param)

@@ -89,12 +89,11 @@ def _design_expressions(
     def coalesce(items: list[str]) -> str:
         return items[0] if len(items) == 1 else f"coalesce({', '.join(items)})"
 
-    point = "m.point_index" if dialect == "duckdb" else "m.point_index"
+    point = "m.point_index"
     json_seed = (
         f"TRY_CAST(json_extract_string(p.effective_parameters_json, '{_SEED_PATH}') AS UBIGINT)"
         if dialect == "duckdb"
-        else f"TRY_CAST(json_extract_scalar(p.effective_parameters_json, '{_SEED_PATH}') "
-        "AS bigint)"
+        else f"TRY_CAST(json_extract_scalar(p.effective_parameters_json, '{_SEED_PATH}') AS bigint)"
     )
     design = coalesce([*pick("design_point"), f"CAST({point} AS {unsigned})"])
     replicate = coalesce([*pick("replicate"), f"CAST(0 AS {unsigned})"])
@@ -109,7 +108,8 @@ def _design_expressions(
 def _dimension_expression(name: str, type_: pa.DataType, dialect: str) -> str:
     path = f"'$.selected_dimensions.{name}'"
     if dialect == "duckdb":
-        return f"CAST(json_extract_string(p.effective_parameters_json, {path}) AS {_duckdb_type(type_)})"
+        extracted = f"json_extract_string(p.effective_parameters_json, {path})"
+        return f"CAST({extracted} AS {_duckdb_type(type_)})"
     return f"CAST(json_extract_scalar(p.effective_parameters_json, {path}) AS {athena_type(type_)})"
 
 
@@ -200,9 +200,7 @@ def _rows_columns(schema: pa.Schema, run_id: str, dialect: str) -> list[str]:
     return items
 
 
-def duckdb_rows_select(
-    run_id: str, *, table: str, glob: str, shard_ids: Sequence[int]
-) -> str:
+def duckdb_rows_select(run_id: str, *, table: str, glob: str, shard_ids: Sequence[int]) -> str:
     """The ``run_trips`` (``table="trips"``) or ``run_snapshots`` rows of one run (DuckDB)."""
     schema = TRIP_DATA_SCHEMA if table == "trips" else SNAPSHOT_COUNTS_SCHEMA
     target = RUN_TRIPS_SCHEMA if table == "trips" else RUN_SNAPSHOTS_SCHEMA

@@ -34,10 +34,10 @@ __all__ = [
     "EFFECTIVE_PARAMETERS_SCHEMA",
     "POINT_IDENTITY_COLUMNS",
     "RUN_CONSOLIDATION_SCHEMA",
+    "RUN_CONTEXT_SCHEMA",
     "RUN_POINTS_SCHEMA",
     "RUN_SNAPSHOTS_SCHEMA",
     "RUN_TRIPS_SCHEMA",
-    "RUN_CONTEXT_SCHEMA",
     "SHARD_METRICS_SCHEMA",
     "SHARD_OUTCOMES_SCHEMA",
     "SNAPSHOT_COUNTS_SCHEMA",
@@ -167,6 +167,7 @@ SNAPSHOT_COUNTS_SCHEMA: Final = pa.schema(
         )
     ]
 )
+
 
 def _dimension_type(name: str) -> pa.DataType:
     check = DIMENSIONS[name].check

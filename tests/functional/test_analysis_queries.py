@@ -14,7 +14,7 @@ import pytest
 from sweeplib import analysis, services
 from sweeplib.client import SubmitResult
 from sweeplib.contracts import parse_sweep_request
-from sweeplib.errors import InvalidRequest, ObjectNotFound
+from sweeplib.errors import InvalidRequest
 from sweeplib.query import DuckDBQueryEngine
 from sweeplib.query.named import committed_points, named_query, parameters_of
 from sweeplib.status import run_status

@@ -96,9 +96,7 @@ def test_the_run_consolidates_its_committed_shards_into_a_tidy_points_table(run)
     assert record.trips > 0 and record.snapshots > 0
 
 
-def test_named_queries_answer_the_same_from_the_run_tables_and_the_per_point_tables(
-    run, tmp_path
-):
+def test_named_queries_answer_the_same_from_the_run_tables_and_the_per_point_tables(run, tmp_path):
     data = _copy_run(run, tmp_path)
     store = LocalObjectStore(data)
     address = _address(store, "cons-run")
@@ -121,9 +119,10 @@ def test_named_queries_answer_the_same_from_the_run_tables_and_the_per_point_tab
             assert scanned.num_rows == consolidated[name].num_rows > 0, name
             assert scanned.column_names == consolidated[name].column_names, name
             for column in scanned.column_names:
-                left, right = scanned.column(column).to_pylist(), consolidated[name].column(
-                    column
-                ).to_pylist()
+                left, right = (
+                    scanned.column(column).to_pylist(),
+                    consolidated[name].column(column).to_pylist(),
+                )
                 if column in ("mean", "stddev", "share") or pa.types.is_floating(
                     scanned.schema.field(column).type
                 ):
@@ -180,15 +179,12 @@ def test_more_committed_shards_make_the_tables_stale_until_consolidated_again(ru
     assert again.changed and again.shard_ids == (0, 2) and again.generation == 2
     assert consolidate_local(store, "cons-run", now=NOW).changed is False  # idempotent
     folders = {
-        p.name
-        for p in store.path(address.run_table_key("run_points", 2)).parent.parent.iterdir()
+        p.name for p in store.path(address.run_table_key("run_points", 2)).parent.parent.iterdir()
     }
     assert folders == {"generation=1", "generation=2"}  # older than the previous: removed
 
 
-def test_a_failed_consolidation_leaves_the_previous_generation_current(
-    run, tmp_path, monkeypatch
-):
+def test_a_failed_consolidation_leaves_the_previous_generation_current(run, tmp_path, monkeypatch):
     data = _copy_run(run, tmp_path)
     store = LocalObjectStore(data)
     address = _address(store, "cons-run")

@@ -113,7 +113,7 @@ def test_an_unknown_run_is_refused_with_the_close_matches(sent):
     calls, answers = sent
     answers.append(pd.DataFrame({"contexts": [0], "outcomes": [0]}))
     answers.append(pd.DataFrame({"run_id": ["r-10", "other"]}))
-    with pytest.raises(InvalidRequest, match="no run 'r-1'.*'r-10'") as caught:
+    with pytest.raises(InvalidRequest, match=r"no run 'r-1'.*'r-10'") as caught:
         run_named(AthenaQueryEngine(), "point_metrics", {"run_id": "r-1"})
     assert caught.value.field == "run_id" and len(calls) == 2
 

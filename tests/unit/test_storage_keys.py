@@ -214,9 +214,7 @@ def test_every_key_starts_with_its_listing_prefixes(dataset):
 
 def _build(dataset, run_id, shard_id, point_index, status="success", prefix=keys.DEFAULT_PREFIX):
     if dataset in keys.RUN_TABLE_DATASETS:  # the generation stands in the shard id's place
-        return keys.RunAddress.of(RUN_DATE, run_id, prefix=prefix).run_table_key(
-            dataset, shard_id
-        )
+        return keys.RunAddress.of(RUN_DATE, run_id, prefix=prefix).run_table_key(dataset, shard_id)
     if dataset == "run_consolidation":
         return keys.RunAddress.of(RUN_DATE, run_id, prefix=prefix).consolidation_key()
     if dataset == "shard_outcomes":
