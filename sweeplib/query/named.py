@@ -293,12 +293,12 @@ def run_named(
     if "point_indexes" in wanted and "point_indexes" not in values:
         runs = [str(values[p]) for p in ("run_id", "run_a", "run_b") if p in values]
         variant = run_tables_variant(name)
-        if variant is not None and len(runs) == 1:
-            generations = current_generations(engine, runs[0])
-            if generations is not None:
-                return engine.execute(
-                    bind_parameters(variant, {**values, "generations": generations})
-                )
+        if variant is not None:
+            generations = [current_generations(engine, run) for run in runs]
+            if runs and all(g is not None for g in generations):
+                names = ["generations"] if len(runs) == 1 else ["generations_a", "generations_b"]
+                bound = dict(zip(names, generations, strict=True))
+                return engine.execute(bind_parameters(variant, {**values, **bound}))
         points = committed_points(engine, runs) or ["-1"]  # "-1" matches no point
         chunk = getattr(engine, "point_chunk", chunk)
         if sql.startswith("-- chunkable") and chunk is not None and len(points) > chunk:

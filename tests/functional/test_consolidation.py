@@ -111,9 +111,17 @@ def test_named_queries_answer_the_same_from_the_run_tables_and_the_per_point_tab
             ("point_parameters", {}),
         ]
         consolidated = {n: run_named(engine, n, {"run_id": "cons-run", **v}) for n, v in cases}
+        both = {"run_a": "cons-run", "run_b": "cons-run"}
+        compared = run_named(engine, "compare_runs", both)
         # without the record, the same queries scan the per-point tables (once)
         store.path(address.consolidation_key()).unlink()
         assert current_generations(engine, "cons-run") is None
+        scanned_comparison = run_named(engine, "compare_runs", both)
+        assert compared.num_rows == scanned_comparison.num_rows == 2  # two parameter points
+        assert compared.column("n_a").to_pylist() == scanned_comparison.column("n_a").to_pylist()
+        assert compared.column("conversion_rate_a").to_pylist() == pytest.approx(
+            scanned_comparison.column("conversion_rate_a").to_pylist()
+        )
         for name, values in cases:
             scanned = run_named(engine, name, {"run_id": "cons-run", **values})
             assert scanned.num_rows == consolidated[name].num_rows > 0, name
