@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 CHECKOV_VENV ?= .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: help venv test lint format demo bench bench-kernel bench-sweep bench-submit package lock-lambda checkov render-terraform deploy destroy kernel report strip-notebooks clean
+.PHONY: help venv test lint format demo bench bench-kernel bench-sweep bench-submit bench-analysis package lock-lambda checkov render-terraform deploy destroy kernel report strip-notebooks clean
 
 help:
 	@echo "make demo          set up, run an 8-point sweep locally, query it with Athena SQL"
@@ -25,6 +25,7 @@ help:
 	@echo "make bench-kernel  kernel throughput benchmark (events/s, medians)"
 	@echo "make bench-sweep   local sweep: parallel efficiency, time outside the kernel"
 	@echo "make bench-submit  API submit latency of the 1,000-shard plan (moto on loopback)"
+	@echo "make bench-analysis  named queries before/after consolidation, 10k and 200k points"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -108,6 +109,12 @@ bench-sweep: $(STAMP)
 
 bench-submit: $(STAMP)
 	POWERTOOLS_LOG_LEVEL=WARNING $(BIN)/python -m benchmarks.submit
+
+# Builds the synthetic runs once into $(BENCH_CACHE) (the 200,000-point one takes long).
+BENCH_CACHE ?= /tmp/sweeplib-bench
+BENCH_SIZES ?= 10000,200000
+bench-analysis: $(STAMP)
+	$(BIN)/python -m benchmarks.analysis --cache $(BENCH_CACHE) --sizes $(BENCH_SIZES)
 
 # The demo: a real 8-point sweep in 4 shards, one failure injected on purpose (shard 1),
 # then the run profile, failure diagnostics and per-point metrics from DuckDB, written

@@ -12,7 +12,13 @@ import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
 from sweeplib.errors import InvalidRequest
 from sweeplib.query import QueryEngine
-from sweeplib.query.named import POINT_CHUNK, named_query, run_named
+from sweeplib.query.named import (
+    POINT_CHUNK,
+    current_generations,
+    named_query,
+    run_named,
+    run_tables_variant,
+)
 from sweeplib.storage.schemas import ATHENA_DATABASE
 
 __all__ = [
@@ -123,13 +129,16 @@ def point_frame(
     points: Sequence[str],
     *,
     merge: Merge | None = None,
-    chunk: int = POINT_CHUNK,
+    chunk: int | None = None,
     **parameters: object,
 ) -> pd.DataFrame:
     """Run a per-point named query over the given points, in chunks when there are many.
 
+    When the run's run-level tables are current and the query has a variant over them
+    (ADR 0016), that variant runs instead, once, and ``points`` is not needed. Otherwise:
     Athena reads a per-point table only for points named literally, and a query's text
-    is limited (ADR 0006): above ``chunk`` points the query runs once per chunk. Chunks of
+    is limited (ADR 0006): above ``chunk`` points the query runs once per chunk (an
+    engine whose ``point_chunk`` is ``None``, DuckDB, gets every point in one query). Chunks of
     a ``-- chunkable`` query (one row per point) are concatenated; other queries need a
     ``merge`` that combines the chunks' results exactly, else they run in one piece.
 
@@ -140,9 +149,15 @@ def point_frame(
         gives the query's empty result.
     """
     sql = named_query(name)
+    runs = [str(parameters[p]) for p in ("run_id", "run_a", "run_b") if p in parameters]
+    if runs and run_tables_variant(name) is not None:
+        if all(current_generations(engine, run) is not None for run in runs):
+            # the run-level tables hold every committed point: one query, no point list
+            return run_named(engine, name, parameters).to_pandas()
     chosen = list(points) or ["-1"]  # "-1" matches no point
     splittable = merge is not None or sql.startswith("-- chunkable")
-    size = chunk if splittable else max(len(chosen), 1)
+    limit = chunk if chunk is not None else getattr(engine, "point_chunk", POINT_CHUNK)
+    size = limit if splittable and limit is not None else max(len(chosen), 1)
     frames = [
         run_named(engine, name, {**parameters, "point_indexes": chosen[i : i + size]}).to_pandas()
         for i in range(0, len(chosen), size)

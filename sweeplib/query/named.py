@@ -263,7 +263,7 @@ def run_named(
     name: str,
     values: Mapping[str, object],
     *,
-    chunk: int | None = POINT_CHUNK,
+    chunk: int | None = None,
     check: bool = True,
 ) -> pyarrow.Table:
     """Run a named query: over the run-level tables when they are current, else over the
@@ -272,8 +272,8 @@ def run_named(
     Parameters
     ----------
     chunk
-        Most points named in one per-point query; the engine's ``point_chunk`` attribute
-        overrides it (``None``: no limit, one scan).
+        Most points named in one per-point query; default: the engine's ``point_chunk``
+        attribute (``None`` there: no limit, one scan), else :data:`POINT_CHUNK`.
     check
         Check the parameters first (:func:`check_parameters`).
 
@@ -300,7 +300,8 @@ def run_named(
                 bound = dict(zip(names, generations, strict=True))
                 return engine.execute(bind_parameters(variant, {**values, **bound}))
         points = committed_points(engine, runs) or ["-1"]  # "-1" matches no point
-        chunk = getattr(engine, "point_chunk", chunk)
+        if chunk is None:
+            chunk = getattr(engine, "point_chunk", POINT_CHUNK)
         if sql.startswith("-- chunkable") and chunk is not None and len(points) > chunk:
             import pyarrow as pa
 
