@@ -150,10 +150,13 @@ def point_frame(
     """
     sql = named_query(name)
     runs = [str(parameters[p]) for p in ("run_id", "run_a", "run_b") if p in parameters]
-    if runs and run_tables_variant(name) is not None:
-        if all(current_generations(engine, run) is not None for run in runs):
-            # the run-level tables hold every committed point: one query, no point list
-            return run_named(engine, name, parameters).to_pandas()
+    if (
+        runs
+        and run_tables_variant(name) is not None
+        and all(current_generations(engine, run) is not None for run in runs)
+    ):
+        # the run-level tables hold every committed point: one query, no point list
+        return run_named(engine, name, parameters).to_pandas()
     chosen = list(points) or ["-1"]  # "-1" matches no point
     splittable = merge is not None or sql.startswith("-- chunkable")
     limit = chunk if chunk is not None else getattr(engine, "point_chunk", POINT_CHUNK)
