@@ -87,10 +87,19 @@ def _values(name: str, run_id: str) -> dict[str, object]:
     return {"run_id": run_id, **QUERIES[name]}
 
 
+class _Report(list[str]):
+    """Lines printed as they are added (a long benchmark shows its progress)."""
+
+    def append(self, line: str) -> None:
+        print(line, flush=True)
+        super().append(line)
+
+
 def bench_size(points: int, cache: Path, repeat: int, repeat_before: int) -> list[str]:
     run_id = f"synthetic-{points}"
     data = cache / f"{points // 1000}k"
-    report = [f"== {points:,}-point synthetic run ({data})"]
+    report = _Report()
+    report.append(f"== {points:,}-point synthetic run ({data})")
     if not (data / keys.DEFAULT_PREFIX).is_dir():
         seconds = build_run(data, points, run_id)
         report.append(f"built once in {seconds:.0f} s (real worker and writer, synthetic metrics)")
@@ -158,8 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ({os.cpu_count()} cpus)"
     )
     for size in (int(s) for s in args.sizes.split(",")):
-        for line in bench_size(size, args.cache, args.repeat, args.repeat_before):
-            print(line, flush=True)
+        bench_size(size, args.cache, args.repeat, args.repeat_before)
     load = os.getloadavg()
     print(f"load average at end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     return 0

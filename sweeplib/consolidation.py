@@ -51,6 +51,7 @@ _GLOB_TAIL: Final = f"*/*/{keys.OBJECT_NAME}"
 #: Points per Athena consolidation statement: two literal lists of this many indexes stay
 #: inside Athena's query-length limit.
 ATHENA_POINT_CHUNK: Final = 10_000
+_THREADS: Final = 8
 
 
 @dataclass(frozen=True)
@@ -185,12 +186,34 @@ def _run_glob(root: Path, address: keys.RunAddress, dataset: keys.PointDataset) 
     return (root.joinpath(*folder.strip("/").split("/")) / _GLOB_TAIL).as_posix()
 
 
-def _columns_present(engine: DuckDBQueryEngine, glob: str, wanted: Sequence[str]) -> list[str]:
+def _sample_files(root: Path, address: keys.RunAddress, dataset: keys.PointDataset) -> list[str]:
+    """One file of each committed shard's folder: a shard's objects are all written by one
+    worker (a re-run shard rewrites every point), so they share one schema."""
+    folder = root.joinpath(
+        *address.dataset_prefix(dataset, status=STATUS_SUCCESS).strip("/").split("/")
+    )
+    files = []
+    with contextlib.suppress(FileNotFoundError), os.scandir(folder) as shards:
+        for shard in shards:
+            with os.scandir(shard.path) as points:
+                for point in points:
+                    candidate = Path(point.path) / keys.OBJECT_NAME
+                    if candidate.is_file():
+                        files.append(candidate.as_posix())
+                        break
+    return files
+
+
+def _columns_present(
+    engine: DuckDBQueryEngine, files: Sequence[str], wanted: Sequence[str]
+) -> list[str]:
+    """Which of ``wanted`` any of ``files`` has (``union_by_name`` gives the rest null)."""
     from sweeplib.query.consolidate import quote_literal
 
-    table = engine.execute(
-        f"SELECT DISTINCT name FROM parquet_schema({quote_literal(glob)})", dialect="duckdb"
-    )
+    if not files:
+        return []
+    listing = "[" + ", ".join(quote_literal(f) for f in files) + "]"
+    table = engine.execute(f"SELECT DISTINCT name FROM parquet_schema({listing})", dialect="duckdb")
     names = set(table.column("name").to_pylist())
     return [column for column in wanted if column in names]
 
@@ -290,16 +313,19 @@ def consolidate_local(
     generation = 0 if current is None else current.generation + 1
     root = store.root
     with DuckDBQueryEngine(root, prefix=prefix) as engine:
-        engine.execute("SET parquet_metadata_cache = true", dialect="duckdb")
-        metrics_glob = _run_glob(root, address, "shard_metrics")
-        parameters_glob = _run_glob(root, address, "effective_parameters")
+        # Many small files: more threads than cores overlap their open/read latency.
+        engine.execute(f"SET threads = {_THREADS}", dialect="duckdb")
         points_select = duckdb_points_select(
             run_id,
-            metrics_glob=metrics_glob,
-            parameters_glob=parameters_glob,
+            metrics_glob=_run_glob(root, address, "shard_metrics"),
+            parameters_glob=_run_glob(root, address, "effective_parameters"),
             shard_ids=shards,
-            metrics_has=_columns_present(engine, metrics_glob, DESIGN_COLUMNS),
-            parameters_has=_columns_present(engine, parameters_glob, DESIGN_COLUMNS),
+            metrics_has=_columns_present(
+                engine, _sample_files(root, address, "shard_metrics"), DESIGN_COLUMNS
+            ),
+            parameters_has=_columns_present(
+                engine, _sample_files(root, address, "effective_parameters"), DESIGN_COLUMNS
+            ),
         )
 
         def path(dataset: keys.RunTableDataset) -> Path:
