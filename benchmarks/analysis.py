@@ -95,7 +95,9 @@ class _Report(list[str]):
         super().append(line)
 
 
-def bench_size(points: int, cache: Path, repeat: int, repeat_before: int) -> list[str]:
+def bench_size(
+    points: int, cache: Path, repeat: int, repeat_before: int, *, before: bool = True
+) -> list[str]:
     run_id = f"synthetic-{points}"
     data = cache / f"{points // 1000}k"
     report = _Report()
@@ -106,7 +108,7 @@ def bench_size(points: int, cache: Path, repeat: int, repeat_before: int) -> lis
     store, address = _run_folder(data, run_id)
     _unconsolidate(data, store, address)
     with DuckDBQueryEngine(data) as engine:
-        for name in BEFORE:
+        for name in BEFORE if before else ():
             median, low, high = _median(
                 lambda name=name: run_named(engine, name, _values(name, run_id)), repeat_before
             )
@@ -161,13 +163,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--repeat-before", type=int, default=3, help="runs of each query before, and compactions"
     )
+    parser.add_argument(
+        "--no-before",
+        default="",
+        metavar="SIZES",
+        help="sizes whose queries before consolidation are skipped (comma-separated)",
+    )
     args = parser.parse_args(argv)
     load = os.getloadavg()
     print(
         f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ({os.cpu_count()} cpus)"
     )
+    skipped = {int(s) for s in args.no_before.split(",") if s}
     for size in (int(s) for s in args.sizes.split(",")):
-        bench_size(size, args.cache, args.repeat, args.repeat_before)
+        bench_size(size, args.cache, args.repeat, args.repeat_before, before=size not in skipped)
     load = os.getloadavg()
     print(f"load average at end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     return 0

@@ -1,6 +1,6 @@
 """``sweep query``: Athena-dialect SQL over the local outcome folder (DuckDB).
 
-The six tables are there under their Athena names (``ride_sim_analytics.sweep_shard_outcomes``,
+The tables are there under their Athena names (``ride_sim_analytics.sweep_shard_outcomes``,
 …, partition columns as strings). SQL is transpiled from Athena's dialect, so the same text
 runs in Athena. Named queries ship with sweeplib (``--named``, see ``--list``); their
 ``:name`` parameters are bound with ``--param name=value`` (``:point_indexes`` is filled

@@ -45,7 +45,7 @@ class AthenaQueryEngine:
     Parameters
     ----------
     database
-        Glue database of the six tables (default ``ride_sim_analytics``).
+        Glue database of the tables (default ``ride_sim_analytics``).
     workgroup
         Athena workgroup; its configured result location is used unless
         ``output_location`` is given.
