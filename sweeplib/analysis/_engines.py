@@ -30,6 +30,7 @@ __all__ = [
     "named_frame",
     "open_engine",
     "point_frame",
+    "points_frame",
 ]
 
 Backend = Literal["local", "athena"]
@@ -170,3 +171,35 @@ def point_frame(
     if merge is not None:
         return merge(frames)
     return pd.concat(frames, ignore_index=True)
+
+
+def points_frame(
+    run_id: str, *, data_dir: str | os.PathLike[str] = "data", prefix: str | None = None
+) -> pd.DataFrame:
+    """A local run's points table as a DataFrame, unrounded (what ``sweep export`` writes).
+
+    One row per committed point: identity (``run_id``, ``shard_id``, ``point_index``,
+    ``design_point``, ``replicate``, ``seed``), ``status``, ``parameter_fingerprint``,
+    ``selected_dimensions``, one typed column per dimension of the run, every metric.
+    The run is consolidated first when its run-level tables are missing or stale.
+
+    Raises
+    ------
+    InvalidRequest
+        ``data_dir`` is not a folder; ``run_id`` was never accepted there, or has no
+        committed shard yet.
+    """
+    from sweeplib import services
+    from sweeplib.errors import ObjectNotFound
+    from sweeplib.storage import LocalObjectStore, keys
+
+    if not Path(data_dir).is_dir():
+        raise InvalidRequest("data_dir", f"{data_dir} is not a folder (the local outcomes)")
+    store = LocalObjectStore(data_dir)
+    try:
+        table = services.export_points(
+            store, run_id, now=services.utc_now(), prefix=prefix or keys.DEFAULT_PREFIX
+        )
+    except ObjectNotFound:
+        raise InvalidRequest("run_id", f"no run {run_id!r} was accepted in {data_dir}") from None
+    return table.to_pandas()

@@ -256,3 +256,17 @@ def test_named_query_parameters_are_checked_loudly(run):
         values.update(dimension="base_fare")  # accepted, but not one of this run's
         with pytest.raises(InvalidRequest, match="does not set 'base_fare'"):
             run_named(engine, "metric_by_dimension", values)
+
+
+def test_the_points_table_as_a_dataframe(run, tmp_path):
+    from sweeplib import analysis
+
+    data = _copy_run(run, tmp_path)
+    frame = analysis.points_frame("cons-run", data_dir=data)
+    assert frame["point_index"].tolist() == [0, 1, 3]
+    assert {"num_drivers", "num_riders", "epoch_ms", "match_radius"} <= set(frame.columns)
+    assert "base_fare" not in frame.columns and frame["replicate"].tolist() == [0, 0, 0]
+    with pytest.raises(InvalidRequest, match="no run 'x'"):
+        analysis.points_frame("x", data_dir=data)
+    with pytest.raises(InvalidRequest, match="not a folder"):
+        analysis.points_frame("cons-run", data_dir=tmp_path / "missing")
