@@ -25,11 +25,12 @@ from typing import Final
 import pyarrow as pa
 
 from sweeplib.storage.schemas import (
+    DESIGN_COLUMNS,
     DIMENSION_COLUMN_TYPES,
+    METRIC_FIELDS,
     RUN_POINTS_SCHEMA,
     RUN_SNAPSHOTS_SCHEMA,
     RUN_TRIPS_SCHEMA,
-    SHARD_METRICS_SCHEMA,
     SNAPSHOT_COUNTS_SCHEMA,
     TRIP_DATA_SCHEMA,
     athena_type,
@@ -44,9 +45,6 @@ __all__ = [
     "duckdb_rows_select",
     "quote_literal",
 ]
-
-#: Per-point columns appended by the designs work (DESIGN §3.6); optional in old files.
-DESIGN_COLUMNS: Final = ("design_point", "replicate", "point_seed")
 
 _DUCKDB_TYPES: Final[dict[pa.DataType, str]] = {
     pa.uint64(): "UBIGINT",
@@ -138,7 +136,7 @@ def _points_columns(
     }
     for name, type_ in DIMENSION_COLUMN_TYPES.items():
         columns[name] = _dimension_expression(name, type_, dialect)
-    for field in SHARD_METRICS_SCHEMA:
+    for field in METRIC_FIELDS:
         columns[field.name] = f"CAST(m.{field.name} AS {cast(field.type)})"
     assert list(columns) == RUN_POINTS_SCHEMA.names  # the registry's order, checked
     return [f"{expression} AS {name}" for name, expression in columns.items()]

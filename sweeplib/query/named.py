@@ -222,15 +222,17 @@ def check_parameters(engine: QueryEngine, values: Mapping[str, object]) -> None:
         one of the run's. The reason names the value and the close matches.
     """
     from sweeplib.dimensions import DIMENSION_NAMES
-    from sweeplib.storage.schemas import SHARD_METRICS_SCHEMA
+    from sweeplib.storage.schemas import METRIC_FIELDS
+
+    metric_names = [field.name for field in METRIC_FIELDS]
 
     for field in ("run_id", "run_a", "run_b"):
         if field in values:
             _check_run(engine, str(values[field]), field)
     if "metric" in values:
         metric = str(values["metric"])
-        if metric not in SHARD_METRICS_SCHEMA.names:
-            close = _close(metric, SHARD_METRICS_SCHEMA.names)
+        if metric not in metric_names:
+            close = _close(metric, metric_names)
             raise InvalidRequest("metric", f"unknown metric {metric!r}{close}")
     if "dimension" in values:
         dimension = str(values["dimension"])

@@ -30,8 +30,10 @@ from sweeplib.storage.keys import DATASETS, PARTITION_COLUMNS, Dataset
 __all__ = [
     "ATHENA_DATABASE",
     "DATASET_SPECS",
+    "DESIGN_COLUMNS",
     "DIMENSION_COLUMN_TYPES",
     "EFFECTIVE_PARAMETERS_SCHEMA",
+    "METRIC_FIELDS",
     "POINT_IDENTITY_COLUMNS",
     "RUN_CONSOLIDATION_SCHEMA",
     "RUN_CONTEXT_SCHEMA",
@@ -186,6 +188,14 @@ DIMENSION_COLUMN_TYPES: Final[Mapping[str, pa.DataType]] = {
     name: _dimension_type(name) for name in sorted(DIMENSIONS)
 }
 
+#: Per-point columns the designs work appends to shard_metrics / effective_parameters
+#: (DESIGN §3.6). They are identity, not metrics: run_points carries them as
+#: design_point / replicate / seed, never twice.
+DESIGN_COLUMNS: Final = ("design_point", "replicate", "point_seed")
+
+#: The metric columns of shard_metrics (its fields, without appended design columns).
+METRIC_FIELDS: Final = tuple(f for f in SHARD_METRICS_SCHEMA if f.name not in DESIGN_COLUMNS)
+
 #: The identity of a point in every run-level table, in front of its own columns.
 POINT_IDENTITY_COLUMNS: Final = ("run_id", "shard_id", "point_index")
 
@@ -201,7 +211,7 @@ RUN_POINTS_SCHEMA: Final = pa.schema(
         _required("parameter_fingerprint", _STR),
         _required("selected_dimensions", _STR),
         *(_optional(name, type_) for name, type_ in DIMENSION_COLUMN_TYPES.items()),
-        *SHARD_METRICS_SCHEMA,
+        *METRIC_FIELDS,
     ]
 )
 

@@ -183,3 +183,31 @@ def test_the_engine_runs_a_statement_through_the_one_boundary_call(monkeypatch):
     with pytest.raises(QueryError, match="AccessDenied") as caught:
         engine.statement("UNLOAD (SELECT 2) TO 's3://r/y/'")
     assert "SELECT 2" in str(caught.value)
+
+
+def test_once_the_tables_declare_the_design_columns_athena_reads_them(monkeypatch):
+    import pyarrow as pa
+
+    from sweeplib.storage import schemas
+
+    appended = [pa.field(n, pa.uint64()) for n in ("design_point", "replicate", "point_seed")]
+    monkeypatch.setattr(
+        schemas, "SHARD_METRICS_SCHEMA", pa.schema([*schemas.SHARD_METRICS_SCHEMA, *appended])
+    )
+    address = keys.RunAddress.of("2026-02-14", "r")
+    statements = athena_statements(address, bucket="b", generation=0, shard_ranges=[(0, 0, 2)])
+    points = statements[2][1]
+    assert (
+        "CAST(coalesce(m.design_point, CAST(m.point_index AS bigint)) AS bigint) AS design_point"
+        in points
+    )
+    assert "CAST(coalesce(m.replicate, CAST(0 AS bigint)) AS bigint) AS replicate" in points
+    assert "coalesce(m.point_seed, TRY_CAST(json_extract_scalar(" in points  # old files: null
+
+
+def test_the_points_schema_never_carries_a_design_column_twice():
+    from sweeplib.storage.schemas import DESIGN_COLUMNS, METRIC_FIELDS, RUN_POINTS_SCHEMA
+
+    names = RUN_POINTS_SCHEMA.names
+    assert len(names) == len(set(names))
+    assert not set(DESIGN_COLUMNS) & {field.name for field in METRIC_FIELDS}
