@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 
 from sweeplib import services
+from sweeplib.cli._common import DEFAULT_DATA_DIR
 from sweeplib.cli.compact import existing_data_dir
 from sweeplib.errors import InvalidRequest, ObjectNotFound
 from sweeplib.storage import LocalObjectStore, keys
@@ -34,7 +35,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--format", default=None, help="parquet or csv (default: from the file's suffix)"
     )
-    parser.add_argument("--data-dir", default=None, metavar="DIR", help="local outcome folder")
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        metavar="DIR",
+        help=f"local outcome folder (default {DEFAULT_DATA_DIR})",
+    )
     parser.add_argument(
         "--prefix", default=keys.DEFAULT_PREFIX, metavar="PREFIX", help="base key prefix"
     )
