@@ -4,8 +4,8 @@ Pure builders: values in, SQL text out. Two dialects of the same selection:
 
 * **DuckDB** (:func:`duckdb_points_select`, :func:`duckdb_rows_select`): reads one run's
   per-point files directly (``read_parquet`` over the run's own folders, so other runs'
-  files are never listed), ``union_by_name`` so files written before and after the
-  ``design_point``/``replicate``/``point_seed`` columns were appended read together;
+  files are never listed), with ``union_by_name`` only when the run mixes files written
+  before and after the ``design_point``/``replicate``/``point_seed`` columns were appended;
 * **Athena** (:func:`athena_unload`): an ``UNLOAD (SELECT …) TO 's3://…'`` over the Glue
   tables, the committed points named literally as partition projection needs (ADR 0006).
 
@@ -157,6 +157,7 @@ def duckdb_points_select(
     shard_ids: Sequence[int],
     metrics_has: Sequence[str] = (),
     parameters_has: Sequence[str] = (),
+    union_by_name: bool = False,
 ) -> str:
     """The ``run_points`` rows of one run's committed shards, in point order (DuckDB).
 
@@ -170,16 +171,18 @@ def duckdb_points_select(
     shard_ids
         The committed shards (non-empty): only their points are selected.
     metrics_has, parameters_has
-        Which of :data:`DESIGN_COLUMNS` the files have (in any file: ``union_by_name``
-        gives the others null).
+        Which of :data:`DESIGN_COLUMNS` the files have.
+    union_by_name
+        Read with ``union_by_name`` (files with and without those columns: the missing
+        ones read as null). Costly over many files: only for runs that mix them.
     """
     shards = _in_list(shard_ids)
     columns = _points_columns(run_id, metrics_has, parameters_has, "duckdb")
     return (
         "SELECT\n    "
         + ",\n    ".join(columns)
-        + f"\nFROM {_read(metrics_glob, union=True)} AS m\n"
-        + f"JOIN {_read(parameters_glob, union=True)} AS p\n"
+        + f"\nFROM {_read(metrics_glob, union=union_by_name)} AS m\n"
+        + f"JOIN {_read(parameters_glob, union=union_by_name)} AS p\n"
         + "    ON p.shard_id_partition = m.shard_id AND p.point_index_partition = m.point_index\n"
         + f"WHERE m.shard_id IN {shards} AND p.shard_id_partition IN {shards}\n"
         + "ORDER BY CAST(m.point_index AS UBIGINT)"
