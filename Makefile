@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 CHECKOV_VENV ?= .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: help venv compile-kernel pure-kernel test lint format demo bench bench-kernel bench-sweep bench-submit bench-streams bench-reliability package lock-lambda checkov render-terraform deploy destroy kernel report strip-notebooks clean
+.PHONY: help venv compile-kernel pure-kernel test lint format demo bench bench-kernel bench-sweep bench-submit bench-streams bench-reliability bench-analysis package lock-lambda checkov render-terraform deploy destroy kernel report strip-notebooks clean
 
 help:
 	@echo "make demo          set up, run an 8-point sweep locally, query it with Athena SQL"
@@ -28,6 +28,7 @@ help:
 	@echo "make bench-submit  API submit latency: 1,000-shard grid, 50,000-point design (moto)"
 	@echo "make bench-streams coupling of neighbouring seeds per rng_layout (SIM_SPEC deviation 6)"
 	@echo "make bench-reliability  fuzz, forged messages, crashes in acceptance, races, replay/status times"
+	@echo "make bench-analysis  named queries before/after consolidation, 10k and 200k points"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -134,6 +135,12 @@ bench-submit: $(STAMP)
 
 bench-reliability: $(STAMP)
 	POWERTOOLS_LOG_LEVEL=CRITICAL $(BIN)/python -m benchmarks.reliability $(if $(JSON),--json $(JSON))
+
+# Builds the synthetic runs once into $(BENCH_CACHE) (the 200,000-point one takes long).
+BENCH_CACHE ?= /tmp/sweeplib-bench
+BENCH_SIZES ?= 10000,200000
+bench-analysis: $(STAMP)
+	$(BIN)/python -m benchmarks.analysis --cache $(BENCH_CACHE) --sizes $(BENCH_SIZES)
 
 # The demo: a real 8-point sweep in 4 shards, one failure injected on purpose (shard 1),
 # then the run profile, failure diagnostics and per-point metrics from DuckDB, written

@@ -9,7 +9,8 @@ Design a sweep
     :func:`status_table`.
 Report on a run
     :func:`open_engine` (``"local"``: DuckDB over a folder, ``"athena"``), then
-    :func:`run_report` → :class:`RunReport` of DataFrames from the named queries.
+    :func:`run_report` → :class:`RunReport` of DataFrames from the named queries;
+    :func:`points_frame`: the run's tidy points table (unrounded, typed dimensions).
 Compare two runs
     :func:`compare_runs` → :class:`RunComparison`: deltas per matching parameter point,
     with Welch (or normal-approximation) intervals where both runs replicate the point.
@@ -40,6 +41,7 @@ from sweeplib.analysis._engines import (
     named_frame,
     open_engine,
     point_frame,
+    points_frame,
 )
 from sweeplib.analysis._estimate import (
     DEFAULT_CONCURRENCY,
@@ -143,6 +145,7 @@ __all__ = [
     "paired_difference",
     "plan_preview",
     "point_frame",
+    "points_frame",
     "run_locally",
     "run_report",
     "sensitivity_indices",

@@ -12,7 +12,13 @@ import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
 from sweeplib.errors import InvalidRequest
 from sweeplib.query import QueryEngine
-from sweeplib.query.named import POINT_CHUNK, named_query, run_named
+from sweeplib.query.named import (
+    POINT_CHUNK,
+    current_generations,
+    named_query,
+    run_named,
+    run_tables_variant,
+)
 from sweeplib.storage.schemas import ATHENA_DATABASE
 
 __all__ = [
@@ -24,6 +30,7 @@ __all__ = [
     "named_frame",
     "open_engine",
     "point_frame",
+    "points_frame",
 ]
 
 Backend = Literal["local", "athena"]
@@ -123,13 +130,16 @@ def point_frame(
     points: Sequence[str],
     *,
     merge: Merge | None = None,
-    chunk: int = POINT_CHUNK,
+    chunk: int | None = None,
     **parameters: object,
 ) -> pd.DataFrame:
     """Run a per-point named query over the given points, in chunks when there are many.
 
+    When the run's run-level tables are current and the query has a variant over them
+    (ADR 0016), that variant runs instead, once, and ``points`` is not needed. Otherwise:
     Athena reads a per-point table only for points named literally, and a query's text
-    is limited (ADR 0006): above ``chunk`` points the query runs once per chunk. Chunks of
+    is limited (ADR 0006): above ``chunk`` points the query runs once per chunk (an
+    engine whose ``point_chunk`` is ``None``, DuckDB, gets every point in one query). Chunks of
     a ``-- chunkable`` query (one row per point) are concatenated; other queries need a
     ``merge`` that combines the chunks' results exactly, else they run in one piece.
 
@@ -140,9 +150,18 @@ def point_frame(
         gives the query's empty result.
     """
     sql = named_query(name)
+    runs = [str(parameters[p]) for p in ("run_id", "run_a", "run_b") if p in parameters]
+    if (
+        runs
+        and run_tables_variant(name) is not None
+        and all(current_generations(engine, run) is not None for run in runs)
+    ):
+        # the run-level tables hold every committed point: one query, no point list
+        return run_named(engine, name, parameters).to_pandas()
     chosen = list(points) or ["-1"]  # "-1" matches no point
     splittable = merge is not None or sql.startswith("-- chunkable")
-    size = chunk if splittable else max(len(chosen), 1)
+    limit = chunk if chunk is not None else getattr(engine, "point_chunk", POINT_CHUNK)
+    size = limit if splittable and limit is not None else max(len(chosen), 1)
     frames = [
         run_named(engine, name, {**parameters, "point_indexes": chosen[i : i + size]}).to_pandas()
         for i in range(0, len(chosen), size)
@@ -152,3 +171,35 @@ def point_frame(
     if merge is not None:
         return merge(frames)
     return pd.concat(frames, ignore_index=True)
+
+
+def points_frame(
+    run_id: str, *, data_dir: str | os.PathLike[str] = "data", prefix: str | None = None
+) -> pd.DataFrame:
+    """A local run's points table as a DataFrame, unrounded (what ``sweep export`` writes).
+
+    One row per committed point: identity (``run_id``, ``shard_id``, ``point_index``,
+    ``design_point``, ``replicate``, ``seed``), ``status``, ``parameter_fingerprint``,
+    ``selected_dimensions``, one typed column per dimension of the run, every metric.
+    The run is consolidated first when its run-level tables are missing or stale.
+
+    Raises
+    ------
+    InvalidRequest
+        ``data_dir`` is not a folder; ``run_id`` was never accepted there, or has no
+        committed shard yet.
+    """
+    from sweeplib import services
+    from sweeplib.errors import ObjectNotFound
+    from sweeplib.storage import LocalObjectStore, keys
+
+    if not Path(data_dir).is_dir():
+        raise InvalidRequest("data_dir", f"{data_dir} is not a folder (the local outcomes)")
+    store = LocalObjectStore(data_dir)
+    try:
+        table = services.export_points(
+            store, run_id, now=services.utc_now(), prefix=prefix or keys.DEFAULT_PREFIX
+        )
+    except ObjectNotFound:
+        raise InvalidRequest("run_id", f"no run {run_id!r} was accepted in {data_dir}") from None
+    return table.to_pandas()

@@ -289,9 +289,10 @@ def run_report(
     Raises
     ------
     InvalidRequest
-        A bad run id, metric or bucket width.
+        A bad run id, metric or bucket width; a run id the tables hold nothing of (no
+        run context, no outcome record), with the close matches (ADR 0017).
     ObjectNotFound
-        The tables hold nothing of ``run_id`` (no run context, no outcome record).
+        Kept for engines that answer the run check but return no profile row.
     QueryError
         The engine failed.
     """

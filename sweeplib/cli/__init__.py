@@ -27,6 +27,8 @@ _COMMANDS = (
     "status",
     "cancel",
     "rerun",
+    "compact",
+    "export",
     "query",
     "athena-bootstrap",
     "report",

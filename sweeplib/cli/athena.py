@@ -1,4 +1,4 @@
-"""``sweep athena-bootstrap``: create the Athena database and the six tables.
+"""``sweep athena-bootstrap``: create the Athena database and its ten tables.
 
 Renders the shipped DDL (partition projection; see docs/adr/0006) for your bucket and
 prefix and runs it statement by statement in Athena. The first statement that does not

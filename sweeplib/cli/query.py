@@ -1,6 +1,6 @@
 """``sweep query``: Athena-dialect SQL over the local outcome folder (DuckDB).
 
-The six tables are there under their Athena names (``ride_sim_analytics.sweep_shard_outcomes``,
+The tables are there under their Athena names (``ride_sim_analytics.sweep_shard_outcomes``,
 …, partition columns as strings). SQL is transpiled from Athena's dialect, so the same text
 runs in Athena. Named queries ship with sweeplib (``--named``, see ``--list``); their
 ``:name`` parameters are bound with ``--param name=value`` (``:point_indexes`` is filled
@@ -78,8 +78,10 @@ def run(args: argparse.Namespace) -> int:
         for name in named_query_names():
             print(name)
         return 0
+    from sweeplib.cli.compact import existing_data_dir
     from sweeplib.query import DuckDBQueryEngine
 
+    existing_data_dir(args.data_dir)
     values = _parameters(args.param)
     if args.named:
         named_query(args.named)  # unknown names fail before the engine starts

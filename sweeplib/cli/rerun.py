@@ -4,6 +4,7 @@ Locally (``--data-dir``) it runs them in a process pool. Against a deployment
 (``--api-url``) it asks the API (``POST /sweep-run/{run_id}/rerun``, IAM-authorised) to
 re-enqueue them on the shard queue; repeating it before any of those shards has a new
 outcome sends nothing again (``--rerun-id`` sets the idempotency key explicitly).
+The run is consolidated again at the end (``sweep compact``) when more shards committed.
 
 Same run id, same run date, same messages as the first time (rebuilt from the run's
 submission record). A shard listed in ``failure_injection_shards`` fails again, by
@@ -75,7 +76,12 @@ def run(args: argparse.Namespace) -> int:
     store = LocalObjectStore(args.data_dir)
     store.remove_stale_temporaries()  # of writes killed mid-way (older than an hour)
     rerun = services.rerun(store, args.run_id, dispatcher, announce=print)
+    if rerun.shard_ids:
+        print(dispatcher.summary.describe())
+    if not dispatcher.summary.interrupted:
+        record = services.compact(store, args.run_id, now=services.utc_now())
+        if record is not None:
+            print(record.describe())
     if not rerun.shard_ids:
         return 0
-    print(dispatcher.summary.describe())
     return exit_code(dispatcher.summary, rerun.submission.request.failure_injection_shards)

@@ -4,6 +4,8 @@ The same path as the Lambda: validate, plan, claim the run id, write ``run_conte
 then execute every not-yet-run shard with the Lambda's worker in a local process pool,
 writing the S3 layout under ``--data-dir``. Running the same request again resumes it
 (shards already run are not run twice); the same run id with another request is refused.
+At the end the committed shards are consolidated into the run-level tables (``sweep
+compact``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """``AthenaQueryEngine``: the same SQL, run by Athena through awswrangler.
 
-One function crosses the boundary: :func:`_read_sql_query` (``wr.athena.read_sql_query``).
-Tests replace it and assert the SQL text and options it receives; moto's Athena runs no
-SQL, so nothing else could check them offline.
+Two functions cross the boundary: :func:`_read_sql_query` (``wr.athena.read_sql_query``,
+queries with rows) and :func:`_start_query_execution` (``wr.athena.start_query_execution``
+waiting for the end: statements without rows, such as consolidation's ``UNLOAD``).
+Tests replace them and assert the SQL text and options they receive; moto's Athena runs
+no SQL, so nothing else could check them offline.
 """
 
 from __future__ import annotations
@@ -29,13 +31,21 @@ def _read_sql_query(sql: str, **options: Any) -> pandas.DataFrame:
     return wr.athena.read_sql_query(sql, **options)
 
 
+def _start_query_execution(sql: str, **options: Any) -> dict[str, Any]:
+    """The single awswrangler call for a statement: run it, wait, return its execution."""
+    import awswrangler as wr  # type: ignore[import-untyped, unused-ignore]
+
+    result: dict[str, Any] = wr.athena.start_query_execution(sql, wait=True, **options)
+    return result
+
+
 class AthenaQueryEngine:
     """Run Athena-dialect SQL in Athena (the ``QueryEngine`` port).
 
     Parameters
     ----------
     database
-        Glue database of the six tables (default ``ride_sim_analytics``).
+        Glue database of the tables (default ``ride_sim_analytics``).
     workgroup
         Athena workgroup; its configured result location is used unless
         ``output_location`` is given.
@@ -73,6 +83,23 @@ class AthenaQueryEngine:
         if self.output_location is not None:
             options["s3_output"] = self.output_location
         return options
+
+    #: Most points one per-point query names (Athena's query text is limited, ADR 0006).
+    point_chunk: int | None = 20_000
+
+    def statement(self, sql: str) -> dict[str, Any]:
+        """Run a statement that returns no rows (e.g. ``UNLOAD``) and wait for it.
+
+        Raises
+        ------
+        QueryError
+            Athena failed; the message keeps the SQL.
+        """
+        options = {k: v for k, v in self.options().items() if k != "ctas_approach"}
+        try:
+            return _start_query_execution(sql, **options)
+        except Exception as error:  # awswrangler/botocore errors: report, keep the SQL
+            raise QueryError(f"Athena statement failed: {error}\n-- SQL:\n{sql}") from error
 
     def frame(self, sql: str) -> pandas.DataFrame:
         """Run ``sql`` (Athena dialect) and return a pandas DataFrame."""

@@ -1,4 +1,5 @@
-"""Create the Athena database and the six tables: render the DDL, run it in Athena.
+"""Create the Athena database and its tables (six datasets, four run-level tables): render the
+DDL, run it in Athena.
 
 The statements are rendered from the dataset registry by :mod:`sweeplib.query.ddl`
 (partition projection, ADR 0006; rendered rather than written, ADR 0007) for one

@@ -8,7 +8,8 @@ Everything else about a table follows from those facts, and is derived here once
   ``_partition`` suffix: ``run_date`` → ``date``; ``run_id`` → ``injected``; ``status`` →
   ``enum`` of the dataset's statuses (``accepted`` for run_context, ``success,failure``
   otherwise); ``shard_id`` → ``integer`` over ``0..max_shards-1``; ``point_index`` →
-  ``injected``;
+  ``injected``; ``generation`` (the run-level tables' consolidation generation, ADR 0016)
+  → ``injected``: readers name the current generation, read from ``run_consolidation``;
 * the **location template**: :func:`sweeplib.storage.keys.location_template`, the storage
   keys with Athena's ``${column}`` placeholders.
 
@@ -63,6 +64,7 @@ _ROLE_PROJECTIONS: Final[Mapping[str, ProjectionType]] = {
     "status": "enum",
     "shard_id": "integer",
     "point_index": "injected",
+    "generation": "injected",
 }
 _OUTCOME_STATUSES: Final[tuple[str, ...]] = get_args(keys.OutcomeStatus)
 
@@ -101,10 +103,15 @@ def projection_type(column: str) -> ProjectionType:
 def statuses(spec: DatasetSpec) -> tuple[str, ...]:
     """The values of a dataset's status partition, in enum order.
 
-    ``("accepted",)`` for run_context (written once, at acceptance); the outcome
-    statuses ``("success", "failure")`` for every other dataset.
+    ``("accepted",)`` for run_context (written once, at acceptance); none for the
+    run-level tables (no status partition); the outcome statuses ``("success",
+    "failure")`` for every other dataset.
     """
-    return (STATUS_ACCEPTED,) if spec.name == "run_context" else _OUTCOME_STATUSES
+    if spec.name == "run_context":
+        return (STATUS_ACCEPTED,)
+    if "status" not in spec.partition_columns and "status_partition" not in spec.partition_columns:
+        return ()
+    return _OUTCOME_STATUSES
 
 
 def partition_projection(
@@ -148,7 +155,7 @@ def partition_projection(
 def database_ddl() -> str:
     """``CREATE DATABASE IF NOT EXISTS ride_sim_analytics …``, with its comment line."""
     return (
-        "-- The Glue database of the six tables.\n"
+        "-- The Glue database of the outcome datasets and the run-level tables.\n"
         f"CREATE DATABASE IF NOT EXISTS {ATHENA_DATABASE}\n"
         f"COMMENT '{_DATABASE_COMMENT}'\n"
     )
@@ -197,7 +204,7 @@ def table_ddl(
             f"-- {spec.table_name}: the {spec.name} dataset (DESIGN §3.4), "
             "partition projection (ADR 0006).",
             "-- Queries must filter the run id column literally; "
-            "per-point tables also the point index.",
+            "per-point tables also the point index, run-level tables the generation.",
             f"CREATE EXTERNAL TABLE IF NOT EXISTS {spec.qualified_table_name} (",
             _listing(f"`{name}` {type_}" for name, type_ in spec.athena_columns),
             ")",

@@ -260,7 +260,32 @@ def _path_column(tree: exp.Expr) -> exp.Expr:
     return tree
 
 
+#: Literal lists at least this long become ``IN (SELECT unnest([...]))`` for DuckDB.
+LONG_IN_LIST: Final = 64
+
+
+def _long_in_lists(tree: exp.Expr) -> exp.Expr:
+    """``x IN ('0', '1', …)`` with many literals → ``x IN (SELECT unnest(['0', '1', …]))``.
+
+    Same rows; DuckDB evaluates the subquery form as a hash semi-join, while a long literal
+    list on a Hive partition column costs it time that grows faster than the list (issue
+    11: 10,000 points took minutes). Athena needs the literal form (partition projection,
+    ADR 0006), so only the DuckDB side is rewritten.
+    """
+
+    def build(node: exp.In) -> exp.Expr | None:
+        items = node.expressions
+        if len(items) < LONG_IN_LIST or not all(isinstance(i, exp.Literal) for i in items):
+            return None
+        values = exp.Array(expressions=[item.copy() for item in items])
+        query = exp.select(exp.Unnest(expressions=[values]))
+        return exp.In(this=node.this.copy(), query=exp.Subquery(this=query))
+
+    return _replace_all(tree, exp.In, build)
+
+
 _REWRITES: Final[tuple[Callable[[exp.Expr], exp.Expr], ...]] = (
+    _long_in_lists,
     _approx_percentile,
     _strip_catalog,
     _path_column,

@@ -43,6 +43,7 @@ _DUCKDB_TYPES: Final = {
     "tinyint": "TINYINT",
     "double": "DOUBLE",
     "string": "VARCHAR",
+    "boolean": "BOOLEAN",
 }
 
 
@@ -127,6 +128,9 @@ def _athena_like(table: pa.Table) -> pa.Table:
 class DuckDBQueryEngine:
     """Run Athena SQL (or DuckDB SQL) over a local outcome folder.
 
+    A query's text is not limited here, so per-point queries name every point at once
+    (``point_chunk = None``: one scan, never a chunked re-scan).
+
     Parameters
     ----------
     data_dir
@@ -134,6 +138,8 @@ class DuckDBQueryEngine:
     prefix
         Base prefix of the outcome keys (default ``serverless-sweeps/outcomes``).
     """
+
+    point_chunk: int | None = None
 
     def __init__(self, data_dir: str | os.PathLike[str], prefix: str = DEFAULT_PREFIX) -> None:
         self._data_dir = Path(os.path.abspath(data_dir))

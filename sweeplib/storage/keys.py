@@ -15,7 +15,16 @@ effective_parameters ``run_id_partition={run}/status_partition={status}/``
 shard_metrics,       ``run_id={run}/status={status}/shard_id={s}/point_index={p}/``
 trip_data,
 snapshot_counts
+run_points,          ``run_id_partition={run}/generation={g}/``  (run-level tables,
+run_trips,           DESIGN §3.7)
+run_snapshots
+run_consolidation    ``run_id_partition={run}/``  (which generation is current, and what
+                     it holds)
 ==================== =====================================================================
+
+The run-level tables are written by consolidation (:mod:`sweeplib.consolidation`):
+each consolidation writes a new ``generation`` folder, then replaces the run's one
+``run_consolidation`` object, which names the current generation — its commit marker.
 
 A run's objects are addressed through a :class:`RunAddress` — prefix, run date and run
 id, checked once when it is made (``InvalidRequest`` names a bad one) — whose methods
@@ -38,16 +47,19 @@ from sweeplib.contracts import format_run_date, validate_run_id
 from sweeplib.errors import InvalidRequest, StorageError
 
 __all__ = [
+    "CONSOLIDATED",
     "DATASETS",
     "DEFAULT_PREFIX",
     "OBJECT_NAME",
     "PARTITION_COLUMNS",
     "POINT_DATASETS",
+    "RUN_TABLE_DATASETS",
     "Dataset",
     "OutcomeStatus",
     "ParsedKey",
     "PointDataset",
     "RunAddress",
+    "RunTableDataset",
     "cancel_key",
     "dataset_prefix",
     "dispatch_ledger_key",
@@ -72,13 +84,20 @@ Dataset = Literal[
     "shard_metrics",
     "trip_data",
     "snapshot_counts",
+    "run_points",
+    "run_trips",
+    "run_snapshots",
+    "run_consolidation",
 ]
 #: The datasets with one object per point.
 PointDataset = Literal["effective_parameters", "shard_metrics", "trip_data", "snapshot_counts"]
+#: The run-level tables (one folder per run and consolidation generation).
+RunTableDataset = Literal["run_points", "run_trips", "run_snapshots"]
 OutcomeStatus = Literal["success", "failure"]
 
 DATASETS: Final[tuple[Dataset, ...]] = get_args(Dataset)
 POINT_DATASETS: Final[tuple[PointDataset, ...]] = get_args(PointDataset)
+RUN_TABLE_DATASETS: Final[tuple[RunTableDataset, ...]] = get_args(RunTableDataset)
 _STATUSES: Final[tuple[OutcomeStatus, ...]] = get_args(OutcomeStatus)
 _RUN_CONTEXT_STATUS: Final = "accepted"
 
@@ -96,10 +115,17 @@ PARTITION_COLUMNS: Final[Mapping[Dataset, tuple[str, ...]]] = {
     "shard_metrics": ("run_date", "run_id", "status", "shard_id", "point_index"),
     "trip_data": ("run_date", "run_id", "status", "shard_id", "point_index"),
     "snapshot_counts": ("run_date", "run_id", "status", "shard_id", "point_index"),
+    "run_points": ("run_date", "run_id_partition", "generation"),
+    "run_trips": ("run_date", "run_id_partition", "generation"),
+    "run_snapshots": ("run_date", "run_id_partition", "generation"),
+    "run_consolidation": ("run_date", "run_id_partition"),
 }
 
 # Logical field -> partition column, per naming style.
 _LOGICAL = ("run_date", "run_id", "status", "shard_id", "point_index")
+_RUN_TABLE_LOGICAL = ("run_date", "run_id", "generation")
+#: The ``status`` a parsed key of a run-level dataset reports.
+CONSOLIDATED: Final = "consolidated"
 
 _INT_RE: Final = re.compile(r"0|[1-9][0-9]*")
 _PREFIX_SEGMENT_RE: Final = re.compile(r"[A-Za-z0-9._=+@,:~-]+")
@@ -110,7 +136,9 @@ class ParsedKey:
     """The parts of an outcome object key (see :func:`parse_key`).
 
     ``shard_id`` is ``None`` for run_context; ``point_index`` is ``None`` for
-    run_context and shard_outcomes. ``status`` is ``"accepted"`` for run_context.
+    run_context and shard_outcomes. ``status`` is ``"accepted"`` for run_context and
+    ``"consolidated"`` for the run-level datasets, whose tables also have a
+    ``generation`` (``None`` for every other dataset).
     """
 
     prefix: str
@@ -120,6 +148,7 @@ class ParsedKey:
     status: str
     shard_id: int | None
     point_index: int | None
+    generation: int | None = None
 
 
 # -- validation --------------------------------------------------------------------------
@@ -274,6 +303,23 @@ class RunAddress:
         """
         return self._key(dataset, status, shard_id, point_index)
 
+    def run_table_prefix(self, dataset: RunTableDataset, generation: int) -> str:
+        """Folder of one generation of a run-level table, ending in ``/``: e.g.
+        ``{prefix}/dataset=run_points/run_date=…/run_id_partition=…/generation=3/``. Local
+        consolidation writes :data:`OBJECT_NAME` in it; Athena's UNLOAD writes its own
+        file names."""
+        partitions = _partitions(dataset, (self.run_date, self.run_id, generation))
+        return _join(self.prefix, f"dataset={dataset}", *partitions) + "/"
+
+    def run_table_key(self, dataset: RunTableDataset, generation: int) -> str:
+        """Key of the one object local consolidation writes per generation and table."""
+        return self.run_table_prefix(dataset, generation) + OBJECT_NAME
+
+    def consolidation_key(self) -> str:
+        """Key of the run's consolidation record (replaced by each consolidation: the
+        commit marker of the generation it names)."""
+        return self._key("run_consolidation")
+
     def dataset_prefix(self, dataset: Dataset, *, status: str | None = None) -> str:
         """Listing prefix of the run's objects in one dataset, ending in ``/``.
 
@@ -293,6 +339,8 @@ class RunAddress:
         ds = _dataset(dataset)
         values: list[str] = [self.run_date, self.run_id]
         if status is not None:
+            if ds in RUN_TABLE_DATASETS or ds == "run_consolidation":
+                raise InvalidRequest("status", f"{ds} has no status partition")
             if ds == "run_context":
                 if status != _RUN_CONTEXT_STATUS:
                     reason = f"run_context status is 'accepted', got {status!r}"
@@ -406,8 +454,11 @@ def parse_key(key: str) -> ParsedKey:
     parts = segments[start + 1 : -1]
     if len(parts) != len(columns):
         raise StorageError(key, f"{dataset} keys have {len(columns)} partitions, got {len(parts)}")
+    run_level = dataset in RUN_TABLE_DATASETS or dataset == "run_consolidation"
     values: dict[str, str] = {}
-    for column, logical, part in zip(columns, _LOGICAL, parts, strict=False):
+    for column, logical, part in zip(
+        columns, _RUN_TABLE_LOGICAL if run_level else _LOGICAL, parts, strict=False
+    ):
         column_name, sep, value = part.partition("=")
         if not sep or column_name != column:
             raise StorageError(key, f"expected partition {column}=…, got {part!r}")
@@ -415,14 +466,17 @@ def parse_key(key: str) -> ParsedKey:
     try:
         run_date = format_run_date(values["run_date"])
         run_id = validate_run_id(values["run_id"])
-        status = values["status"]
-        if dataset == "run_context":
+        status = values.get("status", CONSOLIDATED)
+        if run_level:
+            pass
+        elif dataset == "run_context":
             if status != _RUN_CONTEXT_STATUS:
                 raise InvalidRequest("status", f"expected 'accepted', got {status!r}")
         else:
             _status(status)
         shard_id = _parse_index("shard_id", values.get("shard_id"))
         point_index = _parse_index("point_index", values.get("point_index"))
+        generation = _parse_index("generation", values.get("generation"))
     except InvalidRequest as error:
         raise StorageError(key, str(error)) from None
     return ParsedKey(
@@ -433,6 +487,7 @@ def parse_key(key: str) -> ParsedKey:
         status=status,
         shard_id=shard_id,
         point_index=point_index,
+        generation=generation,
     )
 
 

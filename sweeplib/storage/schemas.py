@@ -1,9 +1,17 @@
-"""Arrow schemas of the six outcome datasets, and the dataset registry.
+"""Arrow schemas of the outcome datasets and the run-level tables, and the dataset registry.
 
-Column names, order, types and nullability are the Parquet contract of the original
-system (DESIGN §3.4, SIM_SPEC §8.2/§8.3/§8.5). Unsigned integers are written as
-unsigned Parquet integers; Athena declares them ``bigint`` (``tinyint`` for the
-``uint8`` trip state). Partition values live only in the object key, never in the file.
+Column names, order, types and nullability of the six per-run datasets are the Parquet
+contract of the original system (DESIGN §3.4, SIM_SPEC §8.2/§8.3/§8.5). Unsigned
+integers are written as unsigned Parquet integers; Athena declares them ``bigint``
+(``tinyint`` for the ``uint8`` trip state). Partition values live only in the object
+key, never in the file.
+
+The run-level tables (DESIGN §3.7, ADR 0016) are new: ``run_points`` (one row per
+committed point: identity, one typed column per accepted dimension — null where the run
+does not set it — and every metric, unrounded), ``run_trips`` and ``run_snapshots`` (the
+per-point rows with the point's identity in front), and ``run_consolidation`` (one row:
+which generation of the tables is current and which shards it holds). Their schemas are
+fixed — every accepted dimension has its column — so one Athena table serves every run.
 """
 
 from __future__ import annotations
@@ -14,14 +22,24 @@ from typing import Final
 
 import pyarrow as pa
 
+from sweeplib.checks import Flag, IntRange, RealRange
+from sweeplib.dimensions import DIMENSIONS
 from sweeplib.errors import InvalidRequest
 from sweeplib.storage.keys import DATASETS, PARTITION_COLUMNS, Dataset
 
 __all__ = [
     "ATHENA_DATABASE",
     "DATASET_SPECS",
+    "DESIGN_COLUMNS",
+    "DIMENSION_COLUMN_TYPES",
     "EFFECTIVE_PARAMETERS_SCHEMA",
+    "METRIC_FIELDS",
+    "POINT_IDENTITY_COLUMNS",
+    "RUN_CONSOLIDATION_SCHEMA",
     "RUN_CONTEXT_SCHEMA",
+    "RUN_POINTS_SCHEMA",
+    "RUN_SNAPSHOTS_SCHEMA",
+    "RUN_TRIPS_SCHEMA",
     "SHARD_METRICS_SCHEMA",
     "SHARD_OUTCOMES_SCHEMA",
     "SNAPSHOT_COUNTS_SCHEMA",
@@ -168,7 +186,87 @@ SNAPSHOT_COUNTS_SCHEMA: Final = pa.schema(
     ]
 )
 
+
+def _dimension_type(name: str) -> pa.DataType:
+    check = DIMENSIONS[name].check
+    if isinstance(check, IntRange):
+        return pa.int64()
+    if isinstance(check, RealRange):
+        return _F64
+    if isinstance(check, Flag):
+        return pa.bool_()
+    return _STR  # a Choice: the value as given (spellings are not canonicalized)
+
+
+#: Arrow type of each accepted dimension's column in ``run_points``: integers ``int64``,
+#: numbers ``float64``, booleans ``bool``, choices ``string`` (the value as requested).
+DIMENSION_COLUMN_TYPES: Final[Mapping[str, pa.DataType]] = {
+    name: _dimension_type(name) for name in sorted(DIMENSIONS)
+}
+
+#: Per-point columns the designs work appends to shard_metrics / effective_parameters
+#: (DESIGN §3.6). They are identity, not metrics: run_points carries them as
+#: design_point / replicate / seed, never twice.
+DESIGN_COLUMNS: Final = ("design_point", "replicate", "point_seed")
+
+#: The metric columns of shard_metrics (its fields, without appended design columns).
+METRIC_FIELDS: Final = tuple(f for f in SHARD_METRICS_SCHEMA if f.name not in DESIGN_COLUMNS)
+
+#: The identity of a point in every run-level table, in front of its own columns.
+POINT_IDENTITY_COLUMNS: Final = ("run_id", "shard_id", "point_index")
+
+RUN_POINTS_SCHEMA: Final = pa.schema(
+    [
+        _required("run_id", _STR),
+        _required("shard_id", _U64),
+        _required("point_index", _U64),
+        _required("design_point", _U64),
+        _required("replicate", _U64),
+        _optional("seed", _U64),
+        _required("status", _STR),
+        _required("parameter_fingerprint", _STR),
+        _required("selected_dimensions", _STR),
+        *(_optional(name, type_) for name, type_ in DIMENSION_COLUMN_TYPES.items()),
+        *METRIC_FIELDS,
+    ]
+)
+
+RUN_TRIPS_SCHEMA: Final = pa.schema(
+    [
+        _required("run_id", _STR),
+        _required("shard_id", _U64),
+        _required("point_index", _U64),
+        *TRIP_DATA_SCHEMA,
+    ]
+)
+
+RUN_SNAPSHOTS_SCHEMA: Final = pa.schema(
+    [
+        _required("run_id", _STR),
+        _required("shard_id", _U64),
+        _required("point_index", _U64),
+        *SNAPSHOT_COUNTS_SCHEMA,
+    ]
+)
+
+RUN_CONSOLIDATION_SCHEMA: Final = pa.schema(
+    [
+        _required("run_id", _STR),
+        _required("generation", _U64),
+        _required("partitions", _STR),
+        _required("consolidated_at", _STR),
+        _required("engine", _STR),
+        _required("dimensions", _STR),
+        _required("shard_ids", _STR),
+        _required("shards", _U64),
+        _required("points", _U64),
+        _required("trips", _U64),
+        _required("snapshots", _U64),
+    ]
+)
+
 _ATHENA_TYPES: Final[Mapping[pa.DataType, str]] = {
+    pa.bool_(): "boolean",
     pa.uint64(): "bigint",
     pa.int64(): "bigint",
     pa.uint8(): "tinyint",
@@ -184,7 +282,7 @@ def athena_type(type_: pa.DataType) -> str:
     ----------
     type_
         ``uint64``/``int64`` → ``bigint``, ``uint8`` → ``tinyint``, ``float64`` →
-        ``double``, ``string`` → ``string``.
+        ``double``, ``string`` → ``string``, ``bool`` → ``boolean``.
 
     Raises
     ------
@@ -224,6 +322,10 @@ _SCHEMAS: Final[Mapping[Dataset, pa.Schema]] = {
     "shard_metrics": SHARD_METRICS_SCHEMA,
     "trip_data": TRIP_DATA_SCHEMA,
     "snapshot_counts": SNAPSHOT_COUNTS_SCHEMA,
+    "run_points": RUN_POINTS_SCHEMA,
+    "run_trips": RUN_TRIPS_SCHEMA,
+    "run_snapshots": RUN_SNAPSHOTS_SCHEMA,
+    "run_consolidation": RUN_CONSOLIDATION_SCHEMA,
 }
 
 DATASET_SPECS: Final[Mapping[Dataset, DatasetSpec]] = {

@@ -14,7 +14,7 @@ import pytest
 from sweeplib import analysis, services
 from sweeplib.client import SubmitResult
 from sweeplib.contracts import parse_sweep_request
-from sweeplib.errors import InvalidRequest, ObjectNotFound
+from sweeplib.errors import InvalidRequest
 from sweeplib.query import DuckDBQueryEngine
 from sweeplib.query.named import committed_points, named_query, parameters_of
 from sweeplib.status import run_status
@@ -167,8 +167,9 @@ def test_run_report_agrees_with_the_files(runs):
 
 def test_run_report_refuses_unknown_runs_and_metrics(runs):
     _, engine = runs
-    with pytest.raises(ObjectNotFound):
-        analysis.run_report(engine, "never-ran")
+    with pytest.raises(InvalidRequest, match="no run 'never-ran'") as caught:
+        analysis.run_report(engine, "never-ran")  # loud, exit 2 in the CLI (ADR 0017)
+    assert caught.value.field == "run_id"
     with pytest.raises(InvalidRequest, match="unknown metric 'fun'"):
         analysis.run_report(engine, "an-a", metrics=["fun"])
     with pytest.raises(InvalidRequest, match="wait_bucket_s"):
@@ -215,11 +216,11 @@ def test_compare_runs_by_hand(runs):
         analysis.compare_runs(engine, "an-a", "an-a")
 
 
-def test_compare_runs_without_common_points(runs):
+def test_compare_runs_refuses_a_run_the_tables_do_not_know(runs):
     _, engine = runs
-    comparison = analysis.compare_runs(engine, "an-a", "never-ran")
-    assert comparison.points.empty
-    assert "no parameter point is in both runs" in comparison.headline()
+    with pytest.raises(InvalidRequest, match="no run 'never-ran'") as caught:
+        analysis.compare_runs(engine, "an-a", "never-ran")  # not an empty comparison
+    assert caught.value.field == "run_b"
 
 
 class FakeClient:

@@ -79,8 +79,11 @@ def test_two_runs_of_one_request_produce_identical_data(request_file, tmp_path):
     a, b = run_files(first), run_files(second)
     assert a.keys() == b.keys()
     different = sorted(k for k in a if a[k] != b[k])
-    # only records carrying the wall-clock time differ: outcome event times, accepted_at
-    assert all("dataset=shard_outcomes" in k or k.endswith("submission.json") for k in different)
+    # only records carrying the wall-clock time differ: outcome event times, accepted_at,
+    # the consolidation time; the run-level tables themselves are byte-identical
+    assert any("dataset=run_points" in k for k in a)
+    timed = ("dataset=shard_outcomes", "dataset=run_consolidation")
+    assert all(any(t in k for t in timed) or k.endswith("submission.json") for k in different)
     assert outcome_rows(first) == outcome_rows(second)
 
 
@@ -149,7 +152,7 @@ def test_a_crashed_run_is_completed_by_rerun(request_file, tmp_path, capsys):
     a, b = run_files(data), run_files(clean)
     assert {k for k in a if "dataset=" in k} == {k for k in b if "dataset=" in k}
     for key in a:
-        if "dataset=" in key and "shard_outcomes" not in key:
+        if "dataset=" in key and "shard_outcomes" not in key and "run_consolidation" not in key:
             assert a[key] == b[key], key
 
 

@@ -77,6 +77,7 @@ ROLE_PROJECTIONS = {
         "interval.unit": "DAYS",
     },
     "run_id": {"type": "injected"},
+    "generation": {"type": "injected"},  # run-level tables (ADR 0016)
     "shard_id": {"type": "integer", "range": "0,999"},
     "point_index": {"type": "injected"},
 }
@@ -116,8 +117,16 @@ def test_location_templates_are_the_storage_keys(evaluated):
             )
             for name in keys.POINT_DATASETS
         },
+        **{
+            name: keys.RunAddress.of("2026-02-14", "r1", prefix=prefix).run_table_key(name, 5)
+            for name in keys.RUN_TABLE_DATASETS
+        },
+        "run_consolidation": keys.RunAddress.of(
+            "2026-02-14", "r1", prefix=prefix
+        ).consolidation_key(),
     }
     values = {"run_date": "2026-02-14", "run_id": "r1", "status": "success", "shard_id": "3"}
+    values["generation"] = "5"
     values |= {"point_index": "17", "run_context_status": "accepted"}
     for spec in DATASET_SPECS.values():
         location = templates[spec.table_name]

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from sweeplib.cli import main
-from sweeplib.errors import ConfigurationError, QueryError
+from sweeplib.errors import ConfigurationError, InvalidRequest, QueryError
 from sweeplib.query import athena_engine
 from sweeplib.query.athena_engine import AthenaQueryEngine
 from sweeplib.query.bootstrap import BootstrapFailed, apply_ddl, ddl_statements
@@ -50,6 +50,8 @@ def test_the_engine_sends_the_sql_with_database_workgroup_and_output(sent):
 
 def test_named_queries_are_sent_with_literal_runs_and_points(sent):
     calls, answers = sent
+    answers.append(pd.DataFrame({"contexts": [1], "outcomes": [2]}))  # the run is known
+    answers.append(pd.DataFrame({"shard_ids": [], "partitions": [], "dimensions": []}))
     answers.append(
         pd.DataFrame(
             {
@@ -62,11 +64,58 @@ def test_named_queries_are_sent_with_literal_runs_and_points(sent):
     )
     answers.append(pd.DataFrame({"point_index": [0, 1]}))
     run_named(AthenaQueryEngine(), "point_metrics", {"run_id": "r-1"})
-    coverage_sql, metrics_sql = calls[0][0], calls[1][0]
+    known_sql, consolidation_sql, coverage_sql, metrics_sql = (call[0] for call in calls)
+    assert "sweep_run_context" in known_sql and "'r-1'" in known_sql
+    assert "sweep_run_consolidation" in consolidation_sql  # not consolidated: per-point tables
     assert "run_id_partition = 'r-1'" in coverage_sql
     assert "m.run_id = 'r-1'" in metrics_sql and "p.run_id_partition = 'r-1'" in metrics_sql
     assert "m.point_index IN ('0', '1')" in metrics_sql  # only shard 0 committed
     assert ":" not in re.sub(r"'[^']*'", "", metrics_sql.split("\n", 5)[-1])  # all bound
+
+
+def test_named_queries_read_the_current_run_tables_with_a_literal_generation(sent):
+    calls, answers = sent
+    answers.append(pd.DataFrame({"contexts": [1], "outcomes": [2]}))
+    answers.append(
+        pd.DataFrame({"shard_ids": ["0,1"], "partitions": ["3-0,3-1"], "dimensions": ["x"]})
+    )
+    answers.append(pd.DataFrame({"shard_id": [1, 0]}))  # every committed shard is held
+    answers.append(pd.DataFrame({"point_index": [0, 1]}))
+    run_named(AthenaQueryEngine(), "point_metrics", {"run_id": "r-1"})
+    sql = calls[-1][0]
+    assert "FROM ride_sim_analytics.sweep_run_points" in sql
+    assert "run_id_partition = 'r-1' AND generation IN ('3-0', '3-1')" in sql
+    assert "sweep_shard_metrics" not in sql and len(calls) == 4
+
+
+def test_named_queries_fall_back_when_more_shards_committed_since(sent):
+    calls, answers = sent
+    answers.append(pd.DataFrame({"contexts": [1], "outcomes": [3]}))
+    answers.append(pd.DataFrame({"shard_ids": ["0"], "partitions": ["0"], "dimensions": ["x"]}))
+    answers.append(pd.DataFrame({"shard_id": [0, 1]}))  # shard 1 committed after
+    answers.append(
+        pd.DataFrame(
+            {
+                "shard_id": [0, 1],
+                "state": ["succeeded", "succeeded"],
+                "start_index": [0, 1],
+                "end_index_exclusive": [1, 2],
+            }
+        )
+    )
+    answers.append(pd.DataFrame({"point_index": [0, 1]}))
+    run_named(AthenaQueryEngine(), "point_metrics", {"run_id": "r-1"})
+    sql = calls[-1][0]
+    assert "sweep_shard_metrics" in sql and "m.point_index IN ('0', '1')" in sql
+
+
+def test_an_unknown_run_is_refused_with_the_close_matches(sent):
+    calls, answers = sent
+    answers.append(pd.DataFrame({"contexts": [0], "outcomes": [0]}))
+    answers.append(pd.DataFrame({"run_id": ["r-10", "other"]}))
+    with pytest.raises(InvalidRequest, match=r"no run 'r-1'.*'r-10'") as caught:
+        run_named(AthenaQueryEngine(), "point_metrics", {"run_id": "r-1"})
+    assert caught.value.field == "run_id" and len(calls) == 2
 
 
 def test_engine_errors_keep_the_sql(monkeypatch):
@@ -97,7 +146,7 @@ def test_the_ddl_declares_the_arrow_schemas_columns_and_partitions():
     assert statements[0][0] == "00_database.sql"
     assert "CREATE DATABASE IF NOT EXISTS ride_sim_analytics" in statements[0][1]
     tables = {parse_table(sql)[0]: parse_table(sql) for _, sql in statements[1:]}
-    assert len(tables) == 6
+    assert len(tables) == 10  # six contract datasets, four run-level tables (ADR 0016)
     for spec in DATASET_SPECS.values():
         _, columns, partitions, template = tables[spec.table_name]
         assert columns == [tuple(c) for c in spec.athena_columns]
@@ -119,7 +168,8 @@ def test_rendering_fills_deployment_placeholders_only():
     assert "'projection.shard_id.range' = '0,249'" in text
     assert "run_date=${run_date}" in text  # Athena's own placeholder survives
     assert text.count("'projection.run_id.type' = 'injected'") == 3
-    assert text.count("'projection.run_id_partition.type' = 'injected'") == 3
+    assert text.count("'projection.run_id_partition.type' = 'injected'") == 7
+    assert text.count("'projection.generation.type' = 'injected'") == 3
     for bad in ({"bucket": "a/b"}, {"bucket": "b", "projection_start_date": "March"}):
         with pytest.raises(ConfigurationError):
             ddl_statements(**bad)
@@ -181,5 +231,6 @@ def test_bootstrap_times_out():
 def test_cli_prints_the_ddl_without_aws(capsys):
     assert main(["athena-bootstrap", "--bucket", "results", "--print"]) == 0
     out = capsys.readouterr().out
-    assert out.count("CREATE EXTERNAL TABLE") == 6 and "-- 06_sweep_snapshot_counts.sql" in out
+    assert out.count("CREATE EXTERNAL TABLE") == 10 and "-- 06_sweep_snapshot_counts.sql" in out
+    assert "-- 10_sweep_run_consolidation.sql" in out
     assert main(["athena-bootstrap", "--bucket", "a/b", "--print"]) == 1

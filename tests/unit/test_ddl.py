@@ -125,6 +125,9 @@ def test_location_templates_are_the_storage_keys(name):
 def test_status_values_are_the_ones_the_keys_accept(name):
     spec = dataset_spec(name)
     expected = ("accepted",) if name == "run_context" else ("success", "failure")
+    if name.startswith("run_") and name != "run_context":
+        assert ddl.statuses(spec) == ()  # the run-level tables have no status partition
+        return
     assert ddl.statuses(spec) == expected
     for status in {"accepted", "success", "failure"} - set(expected):
         with pytest.raises(StorageError, match="status"):

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from sweeplib.errors import QueryError
-from sweeplib.query.dialect import transpile_athena
+from sweeplib.query.dialect import LONG_IN_LIST, transpile_athena
 
 
 @pytest.fixture(scope="module")
@@ -320,3 +320,24 @@ def test_trailing_semicolon_is_fine():
 def test_bad_statements_raise_query_error(sql):
     with pytest.raises(QueryError):
         transpile_athena(sql)
+
+
+def test_long_literal_in_lists_become_a_subquery_for_duckdb():
+    points = ", ".join(f"'{i}'" for i in range(LONG_IN_LIST))
+    sql = transpile_athena(f"SELECT x FROM t WHERE p IN ({points}) AND q IN ('a', 'b')")
+    assert f"p IN (SELECT UNNEST([{points}]))" in sql  # a semi-join, not a literal list
+    assert "q IN ('a', 'b')" in sql  # short lists stay literal
+    shorter = ", ".join(f"'{i}'" for i in range(LONG_IN_LIST - 1))
+    assert f"p IN ({shorter})" in transpile_athena(f"SELECT x FROM t WHERE p IN ({shorter})")
+
+
+def test_the_subquery_form_selects_the_same_rows():
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT CAST(range AS VARCHAR) AS p FROM range(500)")
+    wanted = [str(i) for i in range(0, 500, 3)]
+    literal = "SELECT p FROM t WHERE p IN (" + ", ".join(f"'{w}'" for w in wanted) + ") ORDER BY p"
+    rewritten = transpile_athena(literal)
+    assert "UNNEST" in rewritten
+    assert con.sql(rewritten).fetchall() == con.sql(literal).fetchall()

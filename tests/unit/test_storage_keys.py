@@ -68,7 +68,10 @@ def test_point_dataset_keys_share_the_plain_layout(dataset):
 
 
 def test_the_per_point_datasets():
-    assert set(keys.POINT_DATASETS) == set(keys.DATASETS) - {"shard_outcomes", "run_context"}
+    run_level = {*keys.RUN_TABLE_DATASETS, "run_consolidation"}
+    assert set(keys.POINT_DATASETS) == set(keys.DATASETS) - {"shard_outcomes", "run_context"} - (
+        run_level
+    )
 
 
 def test_an_address_is_checked_once_and_then_builds_keys_without_checking(monkeypatch):
@@ -210,6 +213,10 @@ def test_every_key_starts_with_its_listing_prefixes(dataset):
 
 
 def _build(dataset, run_id, shard_id, point_index, status="success", prefix=keys.DEFAULT_PREFIX):
+    if dataset in keys.RUN_TABLE_DATASETS:  # the generation stands in the shard id's place
+        return keys.RunAddress.of(RUN_DATE, run_id, prefix=prefix).run_table_key(dataset, shard_id)
+    if dataset == "run_consolidation":
+        return keys.RunAddress.of(RUN_DATE, run_id, prefix=prefix).consolidation_key()
     if dataset == "shard_outcomes":
         return keys.RunAddress.of(RUN_DATE, run_id, prefix=prefix).shard_outcome_key(
             status, shard_id
@@ -284,6 +291,10 @@ def test_parse_key_inverts_the_builders(dataset, run_id, shard_id, point_index, 
     assert parsed.run_id == run_id
     if dataset == "run_context":
         assert (parsed.status, parsed.shard_id, parsed.point_index) == ("accepted", None, None)
+    elif dataset in keys.RUN_TABLE_DATASETS or dataset == "run_consolidation":
+        generation = shard_id if dataset != "run_consolidation" else None
+        assert (parsed.status, parsed.shard_id, parsed.point_index) == ("consolidated", None, None)
+        assert parsed.generation == generation
     else:
         assert parsed.status == status
         assert parsed.shard_id == shard_id

@@ -139,7 +139,7 @@ def test_snapshot_counts_schema_follows_sim_spec_8_2():
     assert _layout(schemas.SNAPSHOT_COUNTS_SCHEMA) == [(n, U64, False) for n in names]
 
 
-def test_registry_lists_the_six_datasets_with_athena_table_names():
+def test_registry_lists_the_datasets_with_athena_table_names():
     assert {name: spec.table_name for name, spec in DATASET_SPECS.items()} == {
         "shard_outcomes": "sweep_shard_outcomes",
         "run_context": "sweep_run_context",
@@ -147,6 +147,10 @@ def test_registry_lists_the_six_datasets_with_athena_table_names():
         "shard_metrics": "sweep_shard_metrics",
         "trip_data": "sweep_trip_data",
         "snapshot_counts": "sweep_snapshot_counts",
+        "run_points": "sweep_run_points",
+        "run_trips": "sweep_run_trips",
+        "run_snapshots": "sweep_run_snapshots",
+        "run_consolidation": "sweep_run_consolidation",
     }
     assert schemas.ATHENA_DATABASE == "ride_sim_analytics"
     assert DATASET_SPECS["trip_data"].qualified_table_name == "ride_sim_analytics.sweep_trip_data"
@@ -195,6 +199,11 @@ _SAMPLE_KEYS = {
     "snapshot_counts": keys.RunAddress.of("2026-02-14", "r").point_key(
         "snapshot_counts", "success", 1, 2
     ),
+    **{
+        name: keys.RunAddress.of("2026-02-14", "r").run_table_key(name, 3)
+        for name in keys.RUN_TABLE_DATASETS
+    },
+    "run_consolidation": keys.RunAddress.of("2026-02-14", "r").consolidation_key(),
 }
 
 

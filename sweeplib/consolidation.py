@@ -1,0 +1,548 @@
+"""Consolidating a run's per-point objects into its run-level tables (DESIGN §3.7, ADR 0016).
+
+A consolidation reads the committed shards (those with a success record), writes the
+run's ``run_points``, ``run_trips`` and ``run_snapshots`` into a **new generation**
+folder, then replaces the run's one ``run_consolidation`` record, which names that
+generation and the shards it holds. The record is the commit marker: readers look it up
+first and read only its generation, so they see the old tables or the new ones, never a
+mix or a half-written file. A consolidation whose record already holds exactly the
+committed shards does nothing (idempotent); one that finds more committed shards (a
+rerun completed) writes the next generation. Generations older than the previous one
+are removed.
+
+Locally DuckDB does the work (:func:`consolidate_local`); in AWS, Athena does it where
+the data is, with one ``UNLOAD`` per table and chunk of points (:func:`consolidate_athena`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import secrets
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, Protocol
+
+from sweeplib.contracts import STATUS_SUCCESS, format_event_time
+from sweeplib.errors import ObjectNotFound, StorageError
+from sweeplib.storage import keys
+from sweeplib.storage.store import ObjectStore
+
+if TYPE_CHECKING:
+    from sweeplib.query.duckdb_engine import DuckDBQueryEngine
+    from sweeplib.storage.local import LocalObjectStore
+
+__all__ = [
+    "ATHENA_POINT_CHUNK",
+    "Consolidation",
+    "StatementRunner",
+    "athena_statements",
+    "committed_shards",
+    "consolidate_athena",
+    "consolidate_local",
+    "read_consolidation",
+    "write_consolidation",
+]
+
+_GLOB_TAIL: Final = f"*/*/{keys.OBJECT_NAME}"
+#: Points per Athena consolidation statement: two literal lists of this many indexes stay
+#: inside Athena's query-length limit.
+ATHENA_POINT_CHUNK: Final = 10_000
+_THREADS: Final = 8
+
+
+@dataclass(frozen=True)
+class Consolidation:
+    """A run's consolidation record: which generation of its run-level tables is current.
+
+    Attributes
+    ----------
+    run_id, run_date : str
+    generation : int
+        The consolidation's number (0, 1, …).
+    partitions : tuple of str
+        The ``generation`` partition values the current tables are in: ``("<n>",)``
+        locally; Athena's UNLOAD writes one per chunk of points (``"<n>-<k>"``).
+    shard_ids : tuple of int
+        The committed shards the tables hold, sorted.
+    points, trips, snapshots : int
+        Rows of ``run_points``, ``run_trips``, ``run_snapshots``.
+    dimensions : tuple of str
+        The run's dimensions (the ``run_points`` columns its points set), sorted.
+    consolidated_at : str
+        RFC 3339 UTC.
+    engine : str
+        ``"duckdb"`` or ``"athena"``.
+    changed : bool
+        Whether this call wrote the generation (``False``: it was already up to date).
+    """
+
+    run_id: str
+    run_date: str
+    generation: int
+    partitions: tuple[str, ...]
+    shard_ids: tuple[int, ...]
+    points: int
+    trips: int
+    snapshots: int
+    dimensions: tuple[str, ...]
+    consolidated_at: str
+    engine: str
+    changed: bool = True
+
+    def as_row(self) -> dict[str, object]:
+        """The ``run_consolidation`` row."""
+        return {
+            "run_id": self.run_id,
+            "generation": self.generation,
+            "partitions": ",".join(self.partitions),
+            "consolidated_at": self.consolidated_at,
+            "engine": self.engine,
+            "dimensions": ",".join(self.dimensions),
+            "shard_ids": ",".join(str(s) for s in self.shard_ids),
+            "shards": len(self.shard_ids),
+            "points": self.points,
+            "trips": self.trips,
+            "snapshots": self.snapshots,
+        }
+
+    def describe(self) -> str:
+        """One line for ``sweep compact`` / ``sweep run``."""
+        verb = "consolidated" if self.changed else "already consolidated"
+        return (
+            f"run {self.run_id}: {verb} {len(self.shard_ids)} committed shard(s) into "
+            f"generation {self.generation}: {self.points} point(s), {self.trips} trip row(s), "
+            f"{self.snapshots} snapshot row(s) ({self.engine})"
+        )
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(item for item in text.split(",") if item)
+
+
+def read_consolidation(store: ObjectStore, address: keys.RunAddress) -> Consolidation | None:
+    """The run's consolidation record, or ``None`` if it was never consolidated.
+
+    Raises
+    ------
+    StorageError
+        The record exists but cannot be read as one.
+    """
+    from sweeplib.storage.parquet import decode_table
+
+    key = address.consolidation_key()
+    try:
+        body = store.get(key)
+    except ObjectNotFound:
+        return None
+    rows = decode_table(body, key=key).to_pylist()
+    if len(rows) != 1:
+        raise StorageError(key, f"expected one consolidation row, got {len(rows)}")
+    row = rows[0]
+    return Consolidation(
+        run_id=row["run_id"],
+        run_date=address.run_date,
+        generation=int(row["generation"]),
+        partitions=_split(row["partitions"]),
+        shard_ids=tuple(int(s) for s in _split(row["shard_ids"])),
+        points=int(row["points"]),
+        trips=int(row["trips"]),
+        snapshots=int(row["snapshots"]),
+        dimensions=_split(row["dimensions"]),
+        consolidated_at=row["consolidated_at"],
+        engine=row["engine"],
+        changed=False,
+    )
+
+
+def write_consolidation(
+    store: ObjectStore, address: keys.RunAddress, record: Consolidation
+) -> None:
+    """Replace the run's consolidation record (one atomic put: the commit)."""
+    from sweeplib.storage.parquet import encode_rows
+    from sweeplib.storage.schemas import RUN_CONSOLIDATION_SCHEMA
+
+    store.put(address.consolidation_key(), encode_rows([record.as_row()], RUN_CONSOLIDATION_SCHEMA))
+
+
+def committed_shards(store: ObjectStore, address: keys.RunAddress) -> tuple[int, ...]:
+    """The run's shards with a success record (the commit marker), sorted."""
+    shards = set()
+    for key in store.list(address.dataset_prefix("shard_outcomes", status=STATUS_SUCCESS)):
+        shard_id = keys.parse_key(key).shard_id
+        if shard_id is not None:
+            shards.add(shard_id)
+    return tuple(sorted(shards))
+
+
+# -- local (DuckDB) --------------------------------------------------------------------------
+
+
+def _run_glob(root: Path, address: keys.RunAddress, dataset: keys.PointDataset) -> str:
+    folder = address.dataset_prefix(dataset, status=STATUS_SUCCESS)
+    return (root.joinpath(*folder.strip("/").split("/")) / _GLOB_TAIL).as_posix()
+
+
+def _sample_files(root: Path, address: keys.RunAddress, dataset: keys.PointDataset) -> list[str]:
+    """One file of each committed shard's folder: a shard's objects are all written by one
+    worker (a re-run shard rewrites every point), so they share one schema."""
+    folder = root.joinpath(
+        *address.dataset_prefix(dataset, status=STATUS_SUCCESS).strip("/").split("/")
+    )
+    files = []
+    with contextlib.suppress(FileNotFoundError), os.scandir(folder) as shards:
+        for shard in shards:
+            with os.scandir(shard.path) as points:
+                for point in points:
+                    candidate = Path(point.path) / keys.OBJECT_NAME
+                    if candidate.is_file():
+                        files.append(candidate.as_posix())
+                        break
+    return files
+
+
+def _columns_present(
+    engine: DuckDBQueryEngine, files: Sequence[str], wanted: Sequence[str]
+) -> tuple[list[str], bool]:
+    """Which of ``wanted`` any of ``files`` has, and whether the files differ in them.
+
+    Only a run mixing old and new files is read with ``union_by_name`` (it gives the
+    missing columns null): DuckDB then opens every file up front, which over 200,000
+    files took over 10 minutes and over 10 GB of memory here.
+    """
+    from sweeplib.query.consolidate import quote_literal
+
+    if not files:
+        return [], False
+    listing = "[" + ", ".join(quote_literal(f) for f in files) + "]"
+    rows = engine.execute(
+        f"SELECT file_name, name FROM parquet_schema({listing})", dialect="duckdb"
+    ).to_pylist()
+    per_file: dict[str, set[str]] = {}
+    for row in rows:
+        per_file.setdefault(row["file_name"], set()).add(row["name"])
+    present = [c for c in wanted if any(c in names for names in per_file.values())]
+    mixed = any(set(present) - names for names in per_file.values())
+    return present, mixed
+
+
+def _copy(engine: DuckDBQueryEngine, select: str, final: Path) -> int:
+    """Write ``select`` to ``final`` through a temporary file and an atomic rename."""
+    from sweeplib.query.consolidate import quote_literal
+
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.with_name(f".{final.name}.tmp-{secrets.token_hex(8)}")
+    try:
+        result = engine.execute(
+            f"COPY ({select}) TO {quote_literal(tmp.as_posix())} "
+            "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)",
+            dialect="duckdb",
+        )
+        os.replace(tmp, final)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+    rows = result.column(0).to_pylist() if result.num_columns else [0]
+    return int(rows[0] or 0)
+
+
+def _dimensions(engine: DuckDBQueryEngine, path: Path) -> tuple[str, ...]:
+    from sweeplib.query.consolidate import quote_literal
+
+    table = engine.execute(
+        "SELECT DISTINCT unnest(json_keys(selected_dimensions)) AS name "
+        f"FROM read_parquet({quote_literal(path.as_posix())}) ORDER BY name",
+        dialect="duckdb",
+    )
+    return tuple(str(name) for name in table.column("name").to_pylist())
+
+
+def _remove_old_generations(root: Path, address: keys.RunAddress, keep_from: int) -> None:
+    for dataset in keys.RUN_TABLE_DATASETS:
+        run_folder = root.joinpath(*address.run_table_prefix(dataset, 0).strip("/").split("/")[:-1])
+        if not run_folder.is_dir():
+            continue
+        for child in run_folder.iterdir():
+            name, _, value = child.name.partition("=")
+            if name == "generation" and value.isdigit() and int(value) < keep_from:
+                shutil.rmtree(child, ignore_errors=True)
+
+
+def consolidate_local(
+    store: LocalObjectStore,
+    run_id: str,
+    *,
+    now: dt.datetime,
+    prefix: str = keys.DEFAULT_PREFIX,
+    force: bool = False,
+) -> Consolidation | None:
+    """Consolidate a run of a local folder with DuckDB (``sweep compact RUN_ID``).
+
+    Parameters
+    ----------
+    store
+        The local folder store.
+    run_id
+        An accepted run (its submission record gives the run date).
+    now
+        The time recorded as ``consolidated_at``.
+    force
+        Write a new generation even if the current one holds every committed shard.
+
+    Returns
+    -------
+    Consolidation or None
+        The current record (``changed`` says whether this call wrote it); ``None`` if
+        no shard of the run is committed yet (nothing is written).
+
+    Raises
+    ------
+    ObjectNotFound
+        The run id was never accepted here.
+    QueryError
+        DuckDB failed (nothing becomes visible: the record was not replaced).
+    """
+    from sweeplib.query.consolidate import (
+        DESIGN_COLUMNS,
+        duckdb_points_select,
+        duckdb_rows_select,
+    )
+    from sweeplib.query.duckdb_engine import DuckDBQueryEngine
+    from sweeplib.submissions import load_submission
+
+    submission = load_submission(store, run_id, prefix=prefix)
+    address = keys.RunAddress.of(submission.run_date, run_id, prefix=prefix)
+    shards = committed_shards(store, address)
+    if not shards:
+        return None
+    current = read_consolidation(store, address)
+    if current is not None and current.shard_ids == shards and not force:
+        return current
+    generation = 0 if current is None else current.generation + 1
+    root = store.root
+    with DuckDBQueryEngine(root, prefix=prefix) as engine:
+        # Many small files: more threads than cores overlap their open/read latency.
+        engine.execute(f"SET threads = {_THREADS}", dialect="duckdb")
+        metrics_has, metrics_mixed = _columns_present(
+            engine, _sample_files(root, address, "shard_metrics"), DESIGN_COLUMNS
+        )
+        parameters_has, parameters_mixed = _columns_present(
+            engine, _sample_files(root, address, "effective_parameters"), DESIGN_COLUMNS
+        )
+        points_select = duckdb_points_select(
+            run_id,
+            metrics_glob=_run_glob(root, address, "shard_metrics"),
+            parameters_glob=_run_glob(root, address, "effective_parameters"),
+            shard_ids=shards,
+            metrics_has=metrics_has,
+            parameters_has=parameters_has,
+            union_by_name=metrics_mixed or parameters_mixed,
+        )
+
+        def path(dataset: keys.RunTableDataset) -> Path:
+            return store.path(address.run_table_key(dataset, generation))
+
+        trips = _copy(
+            engine,
+            duckdb_rows_select(
+                run_id, table="trips", glob=_run_glob(root, address, "trip_data"), shard_ids=shards
+            ),
+            path("run_trips"),
+        )
+        snapshots = _copy(
+            engine,
+            duckdb_rows_select(
+                run_id,
+                table="snapshots",
+                glob=_run_glob(root, address, "snapshot_counts"),
+                shard_ids=shards,
+            ),
+            path("run_snapshots"),
+        )
+        points = _copy(engine, points_select, path("run_points"))
+        dimensions = _dimensions(engine, path("run_points"))
+    record = Consolidation(
+        run_id=run_id,
+        run_date=address.run_date,
+        generation=generation,
+        partitions=(str(generation),),
+        shard_ids=shards,
+        points=points,
+        trips=trips,
+        snapshots=snapshots,
+        dimensions=dimensions,
+        consolidated_at=format_event_time(now),
+        engine="duckdb",
+    )
+    write_consolidation(store, address, record)
+    _remove_old_generations(root, address, keep_from=generation - 1)
+    return record
+
+
+# -- AWS (Athena) ----------------------------------------------------------------------------
+
+
+class StatementRunner(Protocol):
+    """Runs one Athena statement that returns no rows, waiting for it
+    (:meth:`sweeplib.query.athena_engine.AthenaQueryEngine.statement`)."""
+
+    def statement(self, sql: str) -> object: ...
+
+
+def _chunks(points: Sequence[int], size: int) -> list[Sequence[int]]:
+    return [points[i : i + size] for i in range(0, len(points), size)]
+
+
+def athena_statements(
+    address: keys.RunAddress,
+    *,
+    bucket: str,
+    generation: int,
+    shard_ranges: Sequence[tuple[int, int, int]],
+    chunk: int = ATHENA_POINT_CHUNK,
+) -> list[tuple[str, str]]:
+    """The ``UNLOAD`` statements of one Athena consolidation, ``(partition, SQL)``.
+
+    Parameters
+    ----------
+    address
+        The run.
+    bucket
+        The results bucket.
+    generation
+        The new generation's number.
+    shard_ranges
+        ``(shard_id, start_index, end_index_exclusive)`` of the committed shards.
+    chunk
+        Most points per statement (the query names them literally, ADR 0006): chunk
+        ``k`` of the points is unloaded into partition ``generation=<generation>-<k>``
+        of each table (UNLOAD needs an empty folder per statement).
+    """
+    from sweeplib.query.consolidate import (
+        DESIGN_COLUMNS,
+        athena_points_select,
+        athena_rows_select,
+        athena_unload,
+    )
+    from sweeplib.storage.schemas import EFFECTIVE_PARAMETERS_SCHEMA, SHARD_METRICS_SCHEMA
+
+    metrics_has = [c for c in DESIGN_COLUMNS if c in SHARD_METRICS_SCHEMA.names]
+    parameters_has = [c for c in DESIGN_COLUMNS if c in EFFECTIVE_PARAMETERS_SCHEMA.names]
+    owner = {p: s for s, start, end in shard_ranges for p in range(start, end)}
+    statements: list[tuple[str, str]] = []
+    for number, points in enumerate(_chunks(sorted(owner), chunk)):
+        partition = f"{generation}-{number}"
+        shards = sorted({owner[p] for p in points})
+
+        def location(dataset: keys.RunTableDataset, partition: str = partition) -> str:
+            folder = address.run_table_prefix(dataset, 0).rsplit("generation=", 1)[0]
+            return f"s3://{bucket}/{folder}generation={partition}/"
+
+        selects = {
+            "run_trips": athena_rows_select(
+                address.run_id, table="trips", point_indexes=points, shard_ids=shards
+            ),
+            "run_snapshots": athena_rows_select(
+                address.run_id, table="snapshots", point_indexes=points, shard_ids=shards
+            ),
+            "run_points": athena_points_select(
+                address.run_id,
+                point_indexes=points,
+                shard_ids=shards,
+                metrics_has=metrics_has,
+                parameters_has=parameters_has,
+            ),
+        }
+        for dataset, select in selects.items():
+            statements.append((partition, athena_unload(select, location(dataset))))  # type: ignore[arg-type]
+    return statements
+
+
+def consolidate_athena(
+    store: ObjectStore,
+    run_id: str,
+    *,
+    athena: StatementRunner,
+    bucket: str,
+    now: dt.datetime,
+    prefix: str = keys.DEFAULT_PREFIX,
+    force: bool = False,
+    chunk: int = ATHENA_POINT_CHUNK,
+    count_rows: Callable[[str, tuple[str, ...]], tuple[int, int, int]] | None = None,
+) -> Consolidation | None:
+    """Consolidate a run in S3 with Athena ``UNLOAD`` (``sweep compact RUN_ID --bucket …``).
+
+    Nothing is downloaded: Athena reads the per-point objects and writes the run-level
+    tables into a new generation's folders; then the run's consolidation record (an S3
+    object, one atomic put) is replaced to name them.
+
+    Parameters
+    ----------
+    store
+        The bucket's object store (submission record, outcome records, the record).
+    athena
+        Runs each statement (``AthenaQueryEngine``).
+    count_rows
+        ``(run_id, partitions) -> (points, trips, snapshots)``; default: the committed
+        points' count and 0 for the rest (UNLOAD reports no row counts).
+
+    Returns / Raises
+    ----------------
+    As :func:`consolidate_local`; ``QueryError`` when a statement fails (the record is
+    not replaced, so readers keep the previous generation).
+    """
+    from sweeplib.planning import compute_shard_plan
+    from sweeplib.submissions import load_submission
+
+    submission = load_submission(store, run_id, prefix=prefix)
+    address = keys.RunAddress.of(submission.run_date, run_id, prefix=prefix)
+    shards = committed_shards(store, address)
+    if not shards:
+        return None
+    current = read_consolidation(store, address)
+    if current is not None and current.shard_ids == shards and not force:
+        return current
+    generation = 0 if current is None else current.generation + 1
+    wanted = set(shards)
+    ranges = [
+        (s.shard_id, s.start_index, s.end_index_exclusive)
+        for s in compute_shard_plan(submission.request).shards
+        if s.shard_id in wanted
+    ]
+    statements = athena_statements(
+        address, bucket=bucket, generation=generation, shard_ranges=ranges, chunk=chunk
+    )
+    for _partition, sql in statements:
+        athena.statement(sql)
+    partitions = tuple(dict.fromkeys(partition for partition, _ in statements))
+    points = sum(end - start for _, start, end in ranges)
+    counts = count_rows(run_id, partitions) if count_rows else (points, 0, 0)
+    record = Consolidation(
+        run_id=run_id,
+        run_date=address.run_date,
+        generation=generation,
+        partitions=partitions,
+        shard_ids=shards,
+        points=counts[0],
+        trips=counts[1],
+        snapshots=counts[2],
+        dimensions=tuple(sorted(_request_dimensions(submission))),
+        consolidated_at=format_event_time(now),
+        engine="athena",
+    )
+    write_consolidation(store, address, record)
+    return record
+
+
+def _request_dimensions(submission: object) -> list[str]:
+    """The run's dimension names from its request (``dimensions`` keys, or the keys of
+    its explicit ``points`` when the request has them)."""
+    request = getattr(submission, "request", None)
+    dimensions = getattr(request, "dimensions", None) or {}
+    names = set(dimensions)
+    for point in getattr(request, "points", None) or ():
+        names.update(getattr(point, "keys", lambda: ())())
+    return sorted(names)
