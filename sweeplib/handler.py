@@ -65,7 +65,13 @@ from sweeplib.wire import (
 # use (and pyarrow only to encode the one-row run_context record); the SQS path imports
 # the worker.
 
-__all__ = ["Deployment", "handle", "lambda_handler", "reset_deployment"]
+__all__ = ["STATUS_ERROR_DETAILS", "Deployment", "handle", "lambda_handler", "reset_deployment"]
+
+#: ``GET /sweep-run/{run_id}`` reads the error code and message of at most this many
+#: failed shards (the lowest ids); the rest are listed by id and counted in
+#: ``failure_details_omitted``. One small read each: a run with 1,000 failed shards
+#: would otherwise make 1,000 reads inside API Gateway's 30 s (issue 15, item 8).
+STATUS_ERROR_DETAILS = 100
 
 logger = Logger(service="sweeplib")
 copy_config_to_registered_loggers(source_logger=logger, include={"sweeplib"})
@@ -384,7 +390,12 @@ def _status(run_id: str, deployment: Deployment) -> dict[str, Any]:
     from sweeplib import services  # the run id is checked where its keys are built
 
     try:
-        found = services.status(deployment.store, run_id, prefix=deployment.config.prefix)
+        found = services.status(
+            deployment.store,
+            run_id,
+            prefix=deployment.config.prefix,
+            max_error_details=STATUS_ERROR_DETAILS,
+        )
     except ObjectNotFound as error:
         _log_refusal(error)
         return _answer(problem(404, "not_found", f"no run {run_id} was accepted", run_id=run_id))

@@ -495,9 +495,11 @@ def status(
     *,
     prefix: str = keys.DEFAULT_PREFIX,
     with_errors: bool = True,
+    max_error_details: int | None = None,
 ) -> RunStatus:
     """A run's planned / succeeded / failed / missing shards, from its objects
-    (:func:`sweeplib.status.run_status`).
+    (:func:`sweeplib.status.run_status`; ``max_error_details`` caps the failure records
+    read for their error code and message).
 
     Raises
     ------
@@ -506,7 +508,13 @@ def status(
     ObjectNotFound
         Nothing is known about ``run_id``.
     """
-    return run_status(store, run_id, prefix=prefix, with_errors=with_errors)
+    return run_status(
+        store,
+        run_id,
+        prefix=prefix,
+        with_errors=with_errors,
+        max_error_details=max_error_details,
+    )
 
 
 def watch(

@@ -45,6 +45,9 @@ class RunStatus:
     #: The run is marked cancelled (``sweep cancel``); its cancelled shards are in
     #: ``failed`` with error code ``cancelled``.
     cancelled: bool = False
+    #: Failed shards listed without their error code and message (past the details cap
+    #: of ``run_status(max_error_details=…)``).
+    failure_details_omitted: int = 0
 
     @property
     def finished(self) -> bool:
@@ -71,6 +74,11 @@ class RunStatus:
             ],
             "missing": list(self.missing),
             "cancelled": self.cancelled,
+            **(
+                {"failure_details_omitted": self.failure_details_omitted}
+                if self.failure_details_omitted
+                else {}
+            ),
         }
 
 
@@ -92,6 +100,7 @@ def run_status(
     *,
     prefix: str = keys.DEFAULT_PREFIX,
     with_errors: bool = True,
+    max_error_details: int | None = None,
 ) -> RunStatus:
     """Planned / succeeded / failed / missing shards of a run.
 
@@ -100,6 +109,11 @@ def run_status(
     with_errors
         Read each failure record for its error code and message (one small read per
         failed shard); without it only the shard ids are reported.
+    max_error_details
+        Read at most this many failure records (the lowest shard ids); the other failed
+        shards are listed without details and counted in ``failure_details_omitted``.
+        The API's status route sets it, so a run with thousands of failed shards answers
+        in a few reads instead of one per shard. ``None``: no cap.
 
     Raises
     ------
@@ -133,11 +147,11 @@ def run_status(
             elif parsed.status == STATUS_FAILURE:
                 failures[parsed.shard_id] = key
     failed_ids = sorted(set(failures) - set(successes))
-    errors = (
-        _read_errors(store, [failures[s] for s in failed_ids])
-        if with_errors
-        else [(None, None, None)] * len(failed_ids)
-    )
+    detailed = failed_ids if with_errors else []
+    if max_error_details is not None:
+        detailed = detailed[: max(max_error_details, 0)]
+    errors = _read_errors(store, [failures[s] for s in detailed])
+    errors += [(None, None, None)] * (len(failed_ids) - len(detailed))
     failed = [
         ShardFailure(shard_id, code, message, event_time)
         for shard_id, (code, message, event_time) in zip(failed_ids, errors, strict=True)
@@ -154,6 +168,7 @@ def run_status(
         succeeded_points=sum(planned_ranges.get(s, 0) for s in successes),
         unplanned=tuple(sorted(done - set(planned_ranges))),
         cancelled=submission is not None and is_cancelled(store, run_id, prefix=prefix),
+        failure_details_omitted=(len(failed_ids) - len(detailed)) if with_errors else 0,
     )
 
 

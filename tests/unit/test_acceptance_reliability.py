@@ -243,3 +243,51 @@ def test_status_reads_failure_records_concurrently():
     found = services.status(store, "failing")
     assert len(found.failed) == 16
     assert {f.error_code for f in found.failed} == {"injected_failure"}
+
+
+class CountingReads(MemoryObjectStore):
+    def __init__(self):
+        super().__init__()
+        self.failure_reads = 0
+
+    def get(self, key):
+        if "status_partition=failure" in key:
+            self.failure_reads += 1
+        return super().get(key)
+
+
+def test_the_api_status_reads_a_bounded_number_of_failure_records():
+    """Issue 15 item 8: GET status of a run with many failed shards reads at most
+    STATUS_ERROR_DETAILS failure records; the rest are listed by id and counted."""
+    import json
+
+    from sweeplib.config import DeploymentConfig
+    from sweeplib.handler import STATUS_ERROR_DETAILS, Deployment, handle
+    from tests.events import api_get
+
+    store = CountingReads()
+    shards = STATUS_ERROR_DETAILS + 30
+    body = request_body(
+        "many-failed",
+        dimensions={"num_riders": list(range(1, shards + 1)), "num_drivers": [3]},
+        shard_count=shards,
+        failure_injection_shards=list(range(shards)),
+    )
+    request = parse_sweep_request(body)
+    services.submit(request, store=store, dispatcher=InlineDispatcher(store, clock=lambda: NOW),
+                    now=NOW, request_source="api")  # fmt: skip
+    config = DeploymentConfig.from_env({"SWEEP_RESULTS_BUCKET": "b"})
+    deployment = Deployment(config, store, None, lambda: NOW)
+    store.failure_reads = 0
+    answer = handle(api_get(2, "many-failed"), deployment=lambda: deployment)
+    document = json.loads(answer["body"])
+    assert answer["statusCode"] == 200 and document["failed_shards"] == shards
+    assert store.failure_reads == STATUS_ERROR_DETAILS
+    assert document["failure_details_omitted"] == 30
+    codes = [f["error_code"] for f in document["failed"]]
+    assert codes == ["injected_failure"] * STATUS_ERROR_DETAILS + [None] * 30
+    # The library and the CLI still read every record when asked for all of them.
+    assert {f.error_code for f in services.status(store, "many-failed").failed} == {
+        "injected_failure"
+    }
+    assert services.status(store, "many-failed").failure_details_omitted == 0
