@@ -119,6 +119,16 @@ class Range:
             raise InvalidRequest(self.name, f"a log scale needs low > 0, got {self.low}")
         _check_value(self.name, self.low, "low bound")
         _check_value(self.name, self.high, "high bound")
+        # A value strictly between the bounds that is not whole (1/π of the way up).
+        between = float(self.low) + (float(self.high) - float(self.low)) * 0.3183098861837907
+        if (
+            not self.integer
+            and between != int(between)
+            and DIMENSIONS[self.name].check.reason(between)
+        ):
+            raise InvalidRequest(
+                self.name, "takes whole numbers only: make it an integer range (LO:HI:int)"
+            )
 
     def values(self, unit: npt.NDArray[np.float64]) -> list[JSONScalar]:
         """Map unit-cube coordinates in ``[0, 1]`` onto the range."""

@@ -133,6 +133,7 @@ def test_default_shards_aim_at_a_thousand():
         (lambda: Range("num_drivers", 1.5, 10, integer=True), "num_drivers", "must be whole"),
         (lambda: Range("num_drivers", -5, 10, integer=True), "num_drivers", "low bound"),
         (lambda: Range("traffic_profile", 0, 1), "traffic_profile", "low bound must be one of"),
+        (lambda: Range("num_drivers", 50, 501), "num_drivers", "integer range (LO:HI:int)"),
         (lambda: Categorical("traffic_profile", ("none", "paris")), "traffic_profile", "choice"),
         (lambda: Categorical("traffic_profile", ()), "traffic_profile", "at least one choice"),
         (lambda: make_design("tesseract", FACTORS, samples=2), "kind", "must be one of"),
