@@ -27,11 +27,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, Protocol
 
 from sweeplib.contracts import STATUS_SUCCESS, format_event_time
-from sweeplib.errors import ObjectNotFound, StorageError
+from sweeplib.errors import InvalidRequest, ObjectNotFound, StorageError
 from sweeplib.storage import keys
 from sweeplib.storage.store import ObjectStore
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from sweeplib.query.duckdb_engine import DuckDBQueryEngine
     from sweeplib.storage.local import LocalObjectStore
 
@@ -43,6 +45,7 @@ __all__ = [
     "committed_shards",
     "consolidate_athena",
     "consolidate_local",
+    "export_points",
     "read_consolidation",
     "write_consolidation",
 ]
@@ -529,7 +532,7 @@ def consolidate_athena(
         points=counts[0],
         trips=counts[1],
         snapshots=counts[2],
-        dimensions=tuple(sorted(_request_dimensions(submission))),
+        dimensions=submission.request.dimension_names,
         consolidated_at=format_event_time(now),
         engine="athena",
     )
@@ -537,12 +540,28 @@ def consolidate_athena(
     return record
 
 
-def _request_dimensions(submission: object) -> list[str]:
-    """The run's dimension names from its request (``dimensions`` keys, or the keys of
-    its explicit ``points`` when the request has them)."""
-    request = getattr(submission, "request", None)
-    dimensions = getattr(request, "dimensions", None) or {}
-    names = set(dimensions)
-    for point in getattr(request, "points", None) or ():
-        names.update(getattr(point, "keys", lambda: ())())
-    return sorted(names)
+def export_points(
+    store: LocalObjectStore, run_id: str, *, now: dt.datetime, prefix: str = keys.DEFAULT_PREFIX
+) -> pa.Table:
+    """A local run's points table, unrounded, with only the run's own dimension columns.
+
+    Consolidates first when the run-level tables are missing or stale.
+
+    Raises
+    ------
+    ObjectNotFound
+        The run id was never accepted in this folder.
+    InvalidRequest
+        ``run_id``: no shard of the run is committed yet (there are no points).
+    """
+    import pyarrow.parquet as pq
+
+    from sweeplib.storage.schemas import DIMENSION_COLUMN_TYPES
+
+    record = consolidate_local(store, run_id, now=now, prefix=prefix)
+    if record is None:
+        raise InvalidRequest("run_id", f"run {run_id!r} has no committed shard yet: no points")
+    address = keys.RunAddress.of(record.run_date, run_id, prefix=prefix)
+    table = pq.read_table(store.path(address.run_table_key("run_points", record.generation)))
+    dropped = [name for name in DIMENSION_COLUMN_TYPES if name not in record.dimensions]
+    return table.drop_columns(dropped)

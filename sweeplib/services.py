@@ -33,6 +33,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+# Consolidation (DESIGN §3.7, ADR 0016): the use cases live in sweeplib.consolidation;
+# the shells reach them here under their command names.
+from sweeplib.consolidation import consolidate_athena as compact_in_athena
+from sweeplib.consolidation import consolidate_local as compact
+from sweeplib.consolidation import export_points
 from sweeplib.contracts import (
     DEFAULT_LIMITS,
     SCHEMA_VERSION,
@@ -66,11 +71,8 @@ from sweeplib.submissions import (
 )
 
 if TYPE_CHECKING:
-    import pyarrow as pa
-
-    from sweeplib.consolidation import Consolidation, StatementRunner
+    from sweeplib.consolidation import Consolidation
     from sweeplib.local import RunSummary
-    from sweeplib.storage.local import LocalObjectStore
 
 __all__ = [
     "Acceptance",
@@ -584,79 +586,3 @@ def watch(
             raise WaitTimedOut(run_id, timeout_s, found)
         remaining = poll_s if timeout_s is None else min(poll_s, timeout_s - waited)
         sleep(max(remaining, 0.0))
-
-
-# -- consolidation and export (DESIGN §3.7, ADR 0016) ---------------------------------------
-
-
-def compact(
-    store: LocalObjectStore,
-    run_id: str,
-    *,
-    now: dt.datetime,
-    prefix: str = keys.DEFAULT_PREFIX,
-    force: bool = False,
-) -> Consolidation | None:
-    """Consolidate a local run's committed shards into its run-level tables (DuckDB).
-
-    Run by ``sweep compact``, and at the end of ``sweep run`` and ``sweep rerun``.
-    Idempotent: a run whose current tables hold every committed shard is left as is.
-
-    Returns
-    -------
-    Consolidation or None
-        ``None`` when no shard of the run is committed yet.
-
-    Raises
-    ------
-    ObjectNotFound
-        The run id was never accepted in this folder.
-    """
-    from sweeplib.consolidation import consolidate_local
-
-    return consolidate_local(store, run_id, now=now, prefix=prefix, force=force)
-
-
-def compact_in_athena(
-    store: ObjectStore,
-    run_id: str,
-    *,
-    athena: StatementRunner,
-    bucket: str,
-    now: dt.datetime,
-    prefix: str = keys.DEFAULT_PREFIX,
-    force: bool = False,
-) -> Consolidation | None:
-    """Consolidate a run in S3 with Athena, where the data is (``sweep compact --bucket``)."""
-    from sweeplib.consolidation import consolidate_athena
-
-    return consolidate_athena(
-        store, run_id, athena=athena, bucket=bucket, now=now, prefix=prefix, force=force
-    )
-
-
-def export_points(
-    store: LocalObjectStore, run_id: str, *, now: dt.datetime, prefix: str = keys.DEFAULT_PREFIX
-) -> pa.Table:
-    """A local run's points table, unrounded, with only the run's own dimension columns.
-
-    Consolidates first when the run-level tables are missing or stale.
-
-    Raises
-    ------
-    ObjectNotFound
-        The run id was never accepted in this folder.
-    InvalidRequest
-        ``run_id``: no shard of the run is committed yet (there are no points).
-    """
-    import pyarrow.parquet as pq
-
-    from sweeplib.storage.schemas import DIMENSION_COLUMN_TYPES
-
-    record = compact(store, run_id, now=now, prefix=prefix)
-    if record is None:
-        raise InvalidRequest("run_id", f"run {run_id!r} has no committed shard yet: no points")
-    address = keys.RunAddress.of(record.run_date, run_id, prefix=prefix)
-    table = pq.read_table(store.path(address.run_table_key("run_points", record.generation)))
-    dropped = [name for name in DIMENSION_COLUMN_TYPES if name not in record.dimensions]
-    return table.drop_columns(dropped)

@@ -51,9 +51,11 @@ class FakeAthena:
         return {"Status": {"State": "SUCCEEDED"}}
 
 
-def _accepted(committed: list[int]) -> tuple[MemoryObjectStore, keys.RunAddress]:
+def _accepted(
+    committed: list[int], body: dict | None = None
+) -> tuple[MemoryObjectStore, keys.RunAddress]:
     store = MemoryObjectStore()
-    request = parse_sweep_request(REQUEST)
+    request = parse_sweep_request(body or REQUEST)
     services.submit(request, store=store, dispatcher=Accepting(), now=NOW, request_source="api")
     address = keys.RunAddress.of("2026-02-14", "aws-run")
     bounds = {0: (0, 2), 1: (2, 4), 2: (4, 6)}
@@ -76,6 +78,14 @@ def _accepted(committed: list[int]) -> tuple[MemoryObjectStore, keys.RunAddress]
             address.shard_outcome_key("success", shard), encode_rows([row], SHARD_OUTCOMES_SCHEMA)
         )
     return store, address
+
+
+def test_an_explicit_points_design_records_its_dimensions():
+    points = [{"num_riders": n, "commission_rate": 0.1} for n in (40, 50, 60)]
+    body = {**{k: v for k, v in REQUEST.items() if k != "dimensions"}, "points": points}
+    store, _ = _accepted([0, 2], {**body, "replications": 2})
+    record = consolidate_athena(store, "aws-run", athena=FakeAthena(), bucket="results", now=NOW)
+    assert record is not None and record.dimensions == ("commission_rate", "num_riders")
 
 
 def test_athena_unloads_each_table_of_the_committed_points_then_commits_the_record():
