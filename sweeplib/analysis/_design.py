@@ -135,11 +135,7 @@ def dimension_table(request: SweepRequest) -> pd.DataFrame:
     rows = []
     columns: Mapping[str, Sequence[JSONScalar]] = request.dimensions
     if request.points is not None:
-        rows_ = request.points.rows
-        columns = {
-            name: list(dict.fromkeys(row[j] for row in rows_))
-            for j, name in enumerate(request.points.names)
-        }
+        columns = {n: list(dict.fromkeys(v)) for n, v in request.points.columns().items()}
     for name, values in columns.items():
         distinct = {repr((type(v).__name__, v)) for v in values}
         rows.append(

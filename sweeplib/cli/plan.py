@@ -120,8 +120,8 @@ def render_plan(request: SweepRequest, plan: ShardPlan) -> str:
         )
     else:
         lines.append("points (each sets every dimension below):")
-        for column, name in enumerate(request.points.names):
-            values = tuple(dict.fromkeys(row[column] for row in request.points.rows))
+        for name, column in request.points.columns().items():
+            values = tuple(dict.fromkeys(column))
             lines.append(
                 f"  {name:<{width}}  {len(values)} distinct value"
                 f"{'s' if len(values) != 1 else ''}: {_abbreviate_values(values)}"
