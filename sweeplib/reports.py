@@ -64,7 +64,7 @@ __all__ = [
 KERNEL_NAME: Final = "sweeplib"
 KERNEL_DISPLAY_NAME: Final = "Python (sweeplib)"
 #: The notebooks shipped in the repository's ``notebooks/`` folder.
-NOTEBOOKS: Final = ("compare_runs", "design_sweep", "run_report")
+NOTEBOOKS: Final = ("compare_runs", "design_sweep", "run_report", "sensitivity")
 DEFAULT_NOTEBOOK: Final = "run_report"
 DEFAULT_OUTPUT_DIR: Final = "reports"
 #: Parameters ``sweep report`` injects when the notebook declares them.

@@ -22,11 +22,15 @@ def test_run_report_shows_every_table_and_figure(local_runs, tmp_path):
         output,
         {"run_id": RUN_A, "backend": "local", "data_dir": str(local_runs)},
     )
-    assert_tables_and_figures(output, tables=7, figures=4)
+    # tables: profile, coverage, failures, points, design points, activity, wait summary;
+    # figures: coverage, effects, interactions, heatmap, distributions, timeseries, waits
+    assert_tables_and_figures(output, tables=7, figures=4 + 3)
     text = Path(output).read_text()
     assert "injected_failure" in text  # the failure table names the failed shard's code
     # 4 points in shards [0, 2), [2, 3), [3, 4); shard 2 failed on purpose.
     assert f"**Run `{RUN_A}`**: 3 of 4 point(s) committed" in text
+    # the failed shard left the design unbalanced, and the report says so
+    assert "Unbalanced" in text and "estimated marginal means" in text
 
 
 def test_compare_runs_shows_deltas_with_intervals(local_runs, tmp_path):
@@ -44,9 +48,13 @@ def test_compare_runs_shows_deltas_with_intervals(local_runs, tmp_path):
         for o in cell.get("outputs", [])
         if "text/markdown" in o.get("data", {})
     )
-    # Run A committed points 0-2 (num_drivers 30 twice, 60 once; point 3 failed), run B
-    # all four: both parameter points match, only num_drivers=30 is replicated in both.
-    assert "2 parameter point(s) in both runs; 1 replicated in both" in headline
+    # The runs differ in seeds only: the arms are the runs, compared within num_drivers
+    # (swept in both). num_drivers=60 has one point per run (A's second one failed), so no
+    # stratum-level interval exists there and the overall interval is over the two strata
+    # as blocks.
+    assert f'**Baseline** run="{RUN_A}"; **treatments**: run="{RUN_B}".' in headline
+    assert "Compared within equal values of `num_drivers`." in headline
+    assert "(blocks)" in headline and "corrected by Holm over 6 comparisons" in headline
 
 
 def test_design_sweep_runs_the_sweep_locally(tmp_path):
