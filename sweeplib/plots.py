@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -162,7 +163,10 @@ def design_figure(request: SweepRequest, *, max_points: int = 5_000) -> Figure:
                 panel.scatter(codes[column], codes[row], s=6, alpha=0.6, color="#ef6c00")
             for axis, name in ((panel.xaxis, column), (panel.yaxis, row)):
                 if name in labels and not (i == j and axis is panel.yaxis):
-                    axis.set_ticks(range(len(labels[name])), labels[name])
+                    if axis is panel.xaxis:
+                        _readable_ticks(panel, labels[name])
+                    else:
+                        _readable_ticks(panel, labels[name], axis="y")
                 else:
                     axis.set_major_locator(MaxNLocator(4))
             if i == len(varied) - 1:
@@ -601,7 +605,10 @@ def distribution_figure(
         axes = panels[index // columns][index % columns]
         data = points[[split, metric]].dropna(subset=[metric]).copy()
         data[split] = data[split].map(_level_text)
-        draw(data=data, x=split, y=metric, order=labels, ax=axes, color="#90caf9", **extra)
+        with warnings.catch_warnings():
+            # seaborn 0.13 passes matplotlib ≥ 3.11 the deprecated ``vert``; harmless
+            warnings.filterwarnings("ignore", message="vert: bool was deprecated")
+            draw(data=data, x=split, y=metric, order=labels, ax=axes, color="#90caf9", **extra)
         sns.stripplot(data=data, x=split, y=metric, order=labels, ax=axes, color="#0d47a1", size=3)
         logged = log and metric.endswith("_s") and bool((data[metric] > 0).all())
         if logged:

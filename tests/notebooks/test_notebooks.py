@@ -113,3 +113,39 @@ def test_design_sweep_runs_a_sampled_design_with_replications(tmp_path):
     assert_tables_and_figures(output, tables=4, figures=2)
     status = run_status(LocalObjectStore(data), "nb-lhs")
     assert status.finished and status.succeeded_points == 6 and len(status.succeeded) == 3
+
+
+def test_sensitivity_ranks_the_factors_of_a_saltelli_run(tmp_path):
+    from sweeplib.designs import Range, make_design
+    from tests.factories import runs_on_disk
+
+    design = make_design(
+        "saltelli",
+        [Range("num_drivers", 20, 80, integer=True), Range("surge_max_multiplier", 1.0, 3.0)],
+        samples=8,
+        seed=3,
+        fixed={
+            "surge_enabled": False,
+            "num_riders": 120,
+            "match_radius": 3,
+            "epoch_ms": 36_000_000,
+            "commission_rate": 0.2,
+        },
+    )
+    runs_on_disk(tmp_path, design.request("nb-salt", seeding="common", seed=4, shard_size=16))
+    output = tmp_path / "sensitivity.ipynb"
+    execute_notebook(
+        find_notebook("sensitivity"),
+        output,
+        {
+            "run_id": "nb-salt",
+            "backend": "local",
+            "data_dir": str(tmp_path),
+            "metrics": ["completed_trips", "platform_revenue"],
+        },
+    )
+    assert_tables_and_figures(output, tables=2, figures=2)
+    text = Path(output).read_text()
+    # the kernel ignores surge_max_multiplier with surge off: ranked last, index 0
+    assert "`completed_trips` by sobol ST: num_drivers" in text
+    assert "surge_max_multiplier 0." in text
