@@ -8,11 +8,10 @@ import pandas as pd
 import pytest
 
 from sweeplib import analysis, services
-from sweeplib.designs import Range, make_design
 from sweeplib.errors import InvalidRequest
 from sweeplib.query import DuckDBQueryEngine
 from sweeplib.storage import decode_table, keys
-from tests.factories import NOW, request_body, runs_on_disk
+from tests.factories import NOW, ignored_factor_saltelli, request_body, runs_on_disk
 
 DIMENSIONS = {"epoch_ms": [36_000_000], "match_radius": [4], "num_drivers": [30, 60]}
 
@@ -94,21 +93,7 @@ def test_a_comparison_names_unknown_runs(data):
 def test_sobol_indices_of_a_factor_the_kernel_ignores_are_zero(tmp_path):
     """surge_max_multiplier does nothing with surge disabled: on common random numbers its
     Sobol' indices are 0 exactly, and num_drivers takes the whole variance."""
-    design = make_design(
-        "saltelli",
-        [Range("num_drivers", 20, 80, integer=True), Range("surge_max_multiplier", 1.0, 3.0)],
-        samples=8,
-        seed=3,
-        fixed={
-            "surge_enabled": False,
-            "num_riders": 120,
-            "match_radius": 3,
-            "epoch_ms": 36_000_000,
-            "commission_rate": 0.2,
-        },
-    )
-    body = design.request("salt", seeding="common", seed=4, shard_size=16)
-    runs_on_disk(tmp_path, body)
+    runs_on_disk(tmp_path, ignored_factor_saltelli("salt"))
     with DuckDBQueryEngine(tmp_path) as engine:
         points = analysis.run_points(engine, "salt")
     provenance = analysis.run_design("salt", data_dir=tmp_path)

@@ -116,23 +116,9 @@ def test_design_sweep_runs_a_sampled_design_with_replications(tmp_path):
 
 
 def test_sensitivity_ranks_the_factors_of_a_saltelli_run(tmp_path):
-    from sweeplib.designs import Range, make_design
-    from tests.factories import runs_on_disk
+    from tests.factories import ignored_factor_saltelli, runs_on_disk
 
-    design = make_design(
-        "saltelli",
-        [Range("num_drivers", 20, 80, integer=True), Range("surge_max_multiplier", 1.0, 3.0)],
-        samples=8,
-        seed=3,
-        fixed={
-            "surge_enabled": False,
-            "num_riders": 120,
-            "match_radius": 3,
-            "epoch_ms": 36_000_000,
-            "commission_rate": 0.2,
-        },
-    )
-    runs_on_disk(tmp_path, design.request("nb-salt", seeding="common", seed=4, shard_size=16))
+    runs_on_disk(tmp_path, ignored_factor_saltelli("nb-salt"))
     output = tmp_path / "sensitivity.ipynb"
     execute_notebook(
         find_notebook("sensitivity"),
