@@ -167,6 +167,7 @@ def sensitivity_indices(
             warnings.catch_warnings(),
         ):
             warnings.filterwarnings("ignore", message=".*Bin Merge Notice.*")
+            warnings.filterwarnings("ignore", message=".*Potential Bias Notice.*")
             result = delta.analyze(
                 dict(problem), drawn.unit, y, conf_level=confidence, seed=seed, num_resamples=50
             )
