@@ -300,10 +300,11 @@ def contrasts(
     match_on = list(match_on)
     base_values = [baseline[f] for f in factors]
 
-    arm_keys = frame[factors].apply(lambda r: tuple(_key(v) for v in r), axis=1)
+    arm_codes, arm_key_of = _codes(frame, factors)
     arms: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-    for key, values in zip(arm_keys, frame[factors].itertuples(index=False), strict=True):
-        arms.setdefault(key, tuple(values))
+    code_of: dict[tuple[Any, ...], int] = {}
+    for code, (key, values) in arm_key_of.items():
+        arms[key], code_of[key] = values, code
     base_key = tuple(_key(v) for v in base_values)
     if base_key not in arms:
         present = "; ".join(_label(factors, v) for v in arms.values())
@@ -328,18 +329,20 @@ def contrasts(
             "baseline", f"nothing to compare: every point has {_label(factors, base_values)}"
         )
 
-    stratum_keys = (
-        frame[match_on].apply(lambda r: tuple(_key(v) for v in r), axis=1)
-        if match_on
-        else pd.Series([()] * len(frame), index=frame.index)
-    )
-    base_rows = arm_keys == base_key
+    stratum_codes, stratum_key_of = _codes(frame, match_on)
+    # one pass over the points: the cell of every (arm, stratum)
+    cells = dict(list(frame.groupby([arm_codes, stratum_codes], sort=False)))
+    strata_of: dict[int, set[int]] = {}
+    for arm, stratum in cells:
+        strata_of.setdefault(arm, set()).add(stratum)
+    base_code = code_of[base_key]
     rows, stratum_rows = [], []
     for key in ordered:
         label = _label(factors, arms[key])
-        treat_rows = arm_keys == key
+        code = code_of[key]
         shared = sorted(
-            set(stratum_keys[base_rows]) & set(stratum_keys[treat_rows]), key=_natural_key
+            strata_of.get(base_code, set()) & strata_of.get(code, set()),
+            key=lambda s: _natural_key(stratum_key_of[s][0]),
         )
         if not shared:
             raise InvalidRequest(
@@ -350,15 +353,14 @@ def contrasts(
         for metric in chosen:
             parts = []
             for stratum in shared:
-                base = frame[base_rows & (stratum_keys == stratum)]
-                treat = frame[treat_rows & (stratum_keys == stratum)]
+                base, treat = cells[(base_code, stratum)], cells[(code, stratum)]
                 d = _stratum_difference(base, treat, metric, confidence)
                 parts.append(d)
                 stratum_rows.append(
                     {
                         "treatment": label,
                         "metric": metric,
-                        **dict(zip(match_on, stratum, strict=True)),
+                        **dict(zip(match_on, stratum_key_of[stratum][1], strict=True)),
                         "delta": d.delta,
                         "se": d.se,
                         "df": d.df,
@@ -370,9 +372,7 @@ def contrasts(
                     }
                 )
             overall = _combine(parts, confidence)
-            in_base = frame[base_rows & stratum_keys.isin(shared)]
-            in_treat = frame[treat_rows & stratum_keys.isin(shared)]
-            base_mean = float(in_base.groupby(stratum_keys[in_base.index])[metric].mean().mean())
+            base_mean = float(np.mean([cells[(base_code, s)][metric].mean() for s in shared]))
             rows.append(
                 {
                     "treatment": label,
@@ -388,8 +388,8 @@ def contrasts(
                     "p": _p_value(overall),
                     "method": overall.method,
                     "strata": len(shared),
-                    "baseline_points": len(in_base),
-                    "treatment_points": len(in_treat),
+                    "baseline_points": sum(len(cells[(base_code, s)]) for s in shared),
+                    "treatment_points": sum(len(cells[(code, s)]) for s in shared),
                 }
             )
     table = pd.DataFrame(rows)
@@ -408,6 +408,21 @@ def contrasts(
         confidence=confidence,
         adjust=adjust,
     )
+
+
+def _codes(
+    frame: pd.DataFrame, columns: Sequence[str]
+) -> tuple[pd.Series, dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]]]:
+    """A group number per point over ``columns`` (missing values form their own group),
+    and per number its key (:func:`_key` of each value) and its values."""
+    if not columns:
+        return pd.Series(0, index=frame.index), {0: ((), ())}
+    codes = frame.groupby(list(columns), dropna=False, sort=False).ngroup()
+    firsts = frame.loc[~codes.duplicated(), list(columns)]
+    return codes, {
+        int(code): (tuple(_key(v) for v in values), tuple(values))
+        for code, values in zip(codes[firsts.index], firsts.itertuples(index=False), strict=True)
+    }
 
 
 def _natural_key(values: tuple[Any, ...]) -> tuple[tuple[int, Any], ...]:
