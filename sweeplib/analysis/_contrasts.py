@@ -45,7 +45,14 @@ from sweeplib.contracts import validate_run_id
 from sweeplib.errors import InvalidRequest
 from sweeplib.query import QueryEngine
 
-__all__ = ["CONTRAST_COLUMNS", "Contrasts", "compare_configurations", "contrasts"]
+__all__ = [
+    "CONTRAST_COLUMNS",
+    "Contrasts",
+    "compare_configurations",
+    "contrasts",
+    "default_baseline",
+    "no_contrasts",
+]
 
 #: The columns of :attr:`Contrasts.table`.
 CONTRAST_COLUMNS: Final = (
@@ -111,6 +118,8 @@ class Contrasts:
 
     def headline(self) -> str:
         """A few Markdown lines: what was compared with what, and what stands out."""
+        if not self.treatments:
+            return f"No contrasts: {self.baseline}."
         lines = [
             f"**Baseline** {self.baseline}; **treatments**: "
             + ("; ".join(self.treatments) or "none")
@@ -138,6 +147,33 @@ class Contrasts:
         else:
             lines.append("No difference is significant after the correction.")
         return "  \n".join(lines)
+
+
+def no_contrasts(reason: str) -> Contrasts:
+    """An empty :class:`Contrasts` whose headline says ``reason`` (nothing to compare)."""
+    return Contrasts(
+        baseline=reason,
+        treatments=(),
+        factors=(),
+        match_on=(),
+        metrics=(),
+        table=pd.DataFrame({name: [] for name in CONTRAST_COLUMNS}),
+        strata=pd.DataFrame(),
+        confidence=0.95,
+        adjust="holm",
+    )
+
+
+def default_baseline(frame: pd.DataFrame) -> dict[str, Any] | None:
+    """The baseline a report compares against when none is given: the first value of the
+    first dimension that takes 2–12 values (``None`` when there is none)."""
+    from sweeplib.analysis._effects import factor_dimensions
+
+    factors = factor_dimensions(frame)
+    if not factors:
+        return None
+    first = level_order(frame[factors[0]])[0]
+    return {factors[0]: first.item() if hasattr(first, "item") else first}
 
 
 def _label(factors: Sequence[str], values: Sequence[Any]) -> str:
