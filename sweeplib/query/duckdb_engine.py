@@ -44,7 +44,9 @@ from typing import Any, Final, Literal
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+import sqlglot
 from sqlglot import exp
+from sqlglot.errors import SqlglotError
 
 from sweeplib.contracts import validate_run_id
 from sweeplib.errors import InvalidRequest, QueryError
@@ -274,7 +276,7 @@ class DuckDBQueryEngine:
                             sql, tables=functools.partial(self._place, used=used)
                         )
                     else:
-                        self._refresh_all()
+                        self._refresh_referenced(sql)
                     relation = self._con.sql(duck_sql)
                     table = pa.table({}) if relation is None else _fetch_arrow(relation)
                 except duckdb.Error as error:
@@ -332,10 +334,16 @@ class DuckDBQueryEngine:
         self._con.execute(_view_sql(spec, glob, target, with_path=with_path))
         self._defined[(spec.name, with_path)] = has_files
 
-    def _refresh_all(self) -> None:
-        for spec in DATASET_SPECS.values():
+    def _refresh_referenced(self, duck_sql: str) -> None:
+        """Define the views a DuckDB-dialect statement names (all of them if it does not
+        parse): a statement over ``read_parquet`` alone defines none."""
+        try:
+            names = {t.name for t in sqlglot.parse_one(duck_sql, read="duckdb").find_all(exp.Table)}
+        except SqlglotError:
+            names = set(_SPECS_BY_TABLE)
+        for name in names & set(_SPECS_BY_TABLE):
             for with_path in (False, True):
-                self._general_view(spec, with_path)
+                self._general_view(_SPECS_BY_TABLE[name], with_path)
 
     def _run_folders(self, spec: DatasetSpec, run_id: str) -> list[Path]:
         run_folder = f"{spec.partition_columns[1]}={run_id}"
