@@ -365,7 +365,8 @@ def test_not_in_long_list_keeps_its_meaning():
     [
         ("SELECT * FROM ride_sim_analytics.sweep_shard_metrics m WHERE m.run_id = 'r1'", "r1"),
         (
-            "SELECT * FROM sweep_shard_outcomes WHERE status_partition = 's' AND run_id_partition = 'r2'",
+            "SELECT * FROM sweep_shard_outcomes "
+            "WHERE status_partition = 's' AND run_id_partition = 'r2'",
             "r2",
         ),
         ("SELECT * FROM sweep_shard_metrics m WHERE m.run_id = 'r1' OR m.run_id = 'r2'", None),
