@@ -27,7 +27,7 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Protocol, runtime_checkable
@@ -55,6 +55,7 @@ __all__ = [
     "consolidate_when_complete",
     "export_points",
     "read_consolidation",
+    "run_provenance",
     "write_consolidation",
 ]
 
@@ -177,6 +178,20 @@ def write_consolidation(
     from sweeplib.storage.schemas import RUN_CONSOLIDATION_SCHEMA
 
     store.put(address.consolidation_key(), encode_rows([record.as_row()], RUN_CONSOLIDATION_SCHEMA))
+
+
+def run_provenance(store: ObjectStore, address: keys.RunAddress) -> dict[str, str | None]:
+    """The run's ``PROVENANCE_COLUMNS`` from its run_context record (null when absent)."""
+    from sweeplib.storage.parquet import decode_table
+    from sweeplib.storage.schemas import PROVENANCE_COLUMNS
+
+    key = address.run_context_key()
+    try:
+        rows = decode_table(store.get(key), key=key).to_pylist()
+    except ObjectNotFound:
+        rows = []
+    row = rows[0] if rows else {}
+    return {name: row.get(name) for name in PROVENANCE_COLUMNS}
 
 
 def committed_shards(store: ObjectStore, address: keys.RunAddress) -> tuple[int, ...]:
@@ -351,6 +366,7 @@ def consolidate_local(
             metrics_has=metrics_has,
             parameters_has=parameters_has,
             union_by_name=metrics_mixed or parameters_mixed,
+            provenance=run_provenance(store, address),
         )
 
         def path(dataset: keys.RunTableDataset) -> Path:
@@ -462,6 +478,7 @@ def athena_statements(
     generation: int,
     shard_ranges: Sequence[tuple[int, int, int]],
     chunk: int = ATHENA_POINT_CHUNK,
+    provenance: Mapping[str, str | None] | None = None,
 ) -> list[tuple[str, str]]:
     """The ``UNLOAD`` statements of one Athena consolidation, ``(partition, SQL)``.
 
@@ -479,6 +496,8 @@ def athena_statements(
         Most points per statement (the query names them literally, ADR 0006): chunk
         ``k`` of the points is unloaded into partition ``generation=<generation>-<k>``
         of each table (UNLOAD needs an empty folder per statement).
+    provenance
+        The run's provenance values (:func:`run_provenance`), written as literals.
     """
     from sweeplib.query.consolidate import (
         DESIGN_COLUMNS,
@@ -513,6 +532,7 @@ def athena_statements(
                 shard_ids=shards,
                 metrics_has=metrics_has,
                 parameters_has=parameters_has,
+                provenance=provenance,
             ),
         }
         for dataset, select in selects.items():
@@ -595,7 +615,12 @@ def consolidate_athena(
         if s.shard_id in wanted
     ]
     statements = athena_statements(
-        address, bucket=bucket, generation=generation, shard_ranges=ranges, chunk=chunk
+        address,
+        bucket=bucket,
+        generation=generation,
+        shard_ranges=ranges,
+        chunk=chunk,
+        provenance=run_provenance(store, address),
     )
     sqls = [sql for _partition, sql in statements]
     if isinstance(athena, ConcurrentStatementRunner):

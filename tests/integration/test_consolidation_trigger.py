@@ -15,7 +15,7 @@ import pytest
 from sweeplib.consolidation import consolidate_athena, consolidate_when_complete, read_consolidation
 from sweeplib.handler import handle
 from sweeplib.query.athena_statements import AthenaStatements
-from sweeplib.storage import keys
+from sweeplib.storage import decode_table, keys
 from sweeplib.storage.s3 import S3ObjectStore
 from tests.events import api_post
 from tests.factories import NOW
@@ -98,6 +98,8 @@ def test_the_last_shard_to_commit_starts_the_consolidation_once(
         "ride_sim_analytics"
     }
     store = S3ObjectStore(bucket, client=s3_client)
+    context = decode_table(store.get(ADDRESS.run_context_key())).to_pylist()[0]
+    assert f"CAST('{context['kernel_hash']}' AS varchar) AS kernel_hash" in sql[2]  # provenance
     record = read_consolidation(store, ADDRESS)
     assert record is not None
     assert (record.generation, record.shard_ids, record.partitions) == (0, (0, 1, 2), ("0-0",))
