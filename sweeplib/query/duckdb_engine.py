@@ -18,11 +18,12 @@ empty relation with the same typed columns — a fresh folder is queryable.
 Cost at scale (issue 11): a table reference that the query restricts to one run
 (``WHERE m.run_id = 'R'``, see :func:`~sweeplib.query.dialect.dataset_tables`) reads a
 view over **that run's folder only** (schema ``ride_sim_analytics_runs``), created on
-first use. For the per-point datasets that view reads the files with the schema of the
-first one — no ``union_by_name``, which opens every file twice — unless one file of each
-shard folder shows the run mixes files with and without the appended columns (ADR
-0015; a shard's files are written by one worker) or DuckDB reports a schema mismatch
-(then the query is retried with ``union_by_name``). Columns none of the run's files
+first use. That view reads the files with the schema of the first one — no
+``union_by_name``, which opens every file twice — unless the files differ in their
+columns (ADR 0015 appended some): for the per-point datasets one file of each shard
+folder is looked at (a shard's files are written by one worker), for the others every
+file, again whenever the run's files change; and if DuckDB still reports a schema
+mismatch, the query is retried with ``union_by_name``. Columns none of the run's files
 have read as null. Views over every run (unrestricted references) keep
 ``union_by_name`` and are only created when a query needs them.
 
@@ -162,6 +163,17 @@ def _first_file_per_shard(folders: list[Path]) -> list[str]:
                             files.append(Path(candidate).as_posix())
                             break
     return files
+
+
+def _files_below(folders: list[Path]) -> list[str]:
+    """Every ``part-0.parquet`` below ``folders`` (hidden entries skipped), sorted."""
+    found = []
+    for folder in folders:
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            if OBJECT_NAME in filenames:
+                found.append(Path(dirpath, OBJECT_NAME).as_posix())
+    return sorted(found)
 
 
 def _subfolders(folder: Path) -> list[Path]:
@@ -358,22 +370,24 @@ class DuckDBQueryEngine:
         folders = [f for f in self._run_folders(spec, run_id) if _has_object(f)]
         per_point = spec.name in POINT_DATASETS
         signature: tuple[str, ...] | None = None
-        if folders:
-            signature = (
-                tuple(
-                    shard.as_posix()
-                    for folder in folders
-                    for status in _subfolders(folder)
-                    for shard in _subfolders(status)
-                )
-                if per_point
-                else ("files",)
+        sample: list[str] = []
+        if folders and per_point:
+            # Shard folders: a shard's files are written by one worker (one schema).
+            signature = tuple(
+                shard.as_posix()
+                for folder in folders
+                for status in _subfolders(folder)
+                for shard in _subfolders(status)
             )
+        elif folders:
+            # Few files (one per shard at most): every one is looked at, once per change.
+            sample = _files_below(folders)
+            signature = tuple(f"{path}@{os.stat(path).st_mtime_ns}" for path in sample)
         view = self._run_views.get(key)
         if view is not None and view.signature == signature:
             return view.name
         name = view.name if view is not None else f"v{len(self._run_views)}_{spec.table_name}"
-        union = not per_point or (view is not None and view.union)
+        union = view is not None and view.union
         present: frozenset[str] | None = None
         glob = None
         if folders:
@@ -386,8 +400,9 @@ class DuckDBQueryEngine:
                 / OBJECT_NAME
             ).as_posix()
             if not union:
-                present, mixed = self._columns_present(_first_file_per_shard(folders))
-                union = mixed
+                present, union = self._columns_present(
+                    _first_file_per_shard(folders) if per_point else sample
+                )
         target = f"{_quote_identifier(RUNS_SCHEMA)}.{_quote_identifier(name)}"
         self._con.execute(
             _view_sql(spec, glob, target, with_path=with_path, union=union, present=present)

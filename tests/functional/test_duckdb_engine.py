@@ -422,3 +422,26 @@ def test_a_run_view_sees_files_and_shards_written_later(tmp_path):
             _metrics_key("r", 1, 2), encode_rows([{**metrics(1, 1), **point}], SHARD_METRICS_SCHEMA)
         )
         assert engine.execute(sql).to_pylist() == [{"n": 3, "seeds": 5}]
+
+
+def test_a_run_view_over_few_files_looks_at_every_file_and_its_changes(tmp_path):
+    store = LocalObjectStore(tmp_path)
+    address = keys.RunAddress.of(RUN_DATE, "few")
+    short = pa.schema(list(SHARD_OUTCOMES_SCHEMA)[:-2])  # without error_code, error_message
+    first = {k: v for k, v in outcome(0, "failure").items() if k in short.names}
+    store.put(address.shard_outcome_key("failure", 0), encode_rows([first], short))
+    sql = (
+        "SELECT shard_id_partition AS s, error_message FROM sweep_shard_outcomes "
+        "WHERE run_id_partition = 'few' ORDER BY s"
+    )
+    with DuckDBQueryEngine(tmp_path) as engine:
+        assert engine.execute(sql).to_pylist() == [{"s": "0", "error_message": None}]
+        # A later file has the columns the first lacks: they are read, not dropped.
+        failed = outcome(1, "failure", error_code="transient", error_message="late")
+        store.put(
+            address.shard_outcome_key("failure", 1), encode_rows([failed], SHARD_OUTCOMES_SCHEMA)
+        )
+        assert engine.execute(sql).to_pylist() == [
+            {"s": "0", "error_message": None},
+            {"s": "1", "error_message": "late"},
+        ]
