@@ -178,6 +178,12 @@ def _files_below(folders: list[Path]) -> list[str]:
     return sorted(found)
 
 
+def _file_signature(path: str) -> str:
+    """What changes when a file is replaced (the store writes a new file and renames it)."""
+    stat = os.stat(path)
+    return f"{path}@{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
 def _subfolders(folder: Path) -> list[Path]:
     with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(folder) as it:
         return sorted(Path(e.path) for e in it if e.is_dir() and not e.name.startswith("."))
@@ -384,7 +390,7 @@ class DuckDBQueryEngine:
         elif folders:
             # Few files (one per shard at most): every one is looked at, once per change.
             sample = _files_below(folders)
-            signature = tuple(f"{path}@{os.stat(path).st_mtime_ns}" for path in sample)
+            signature = tuple(_file_signature(path) for path in sample)
         view = self._run_views.get(key)
         if view is not None and view.signature == signature:
             return view.name

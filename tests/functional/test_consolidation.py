@@ -288,3 +288,20 @@ def test_the_points_table_as_a_dataframe(run, tmp_path):
         analysis.points_frame("x", data_dir=data)
     with pytest.raises(InvalidRequest, match="not a folder"):
         analysis.points_frame("cons-run", data_dir=tmp_path / "missing")
+
+
+def test_an_open_engine_sees_a_new_generation_and_a_new_commit(run, tmp_path):
+    # The engine copies a run's small records into memory; replacing them must show.
+    data = _copy_run(run, tmp_path)
+    store = LocalObjectStore(data)
+    address = _address(store, "cons-run")
+    marker = store.path(address.shard_outcome_key("success", 2))
+    saved = marker.read_bytes()
+    with DuckDBQueryEngine(data) as engine:
+        assert current_generations(engine, "cons-run") == ["0"]
+        consolidate_local(store, "cons-run", now=NOW, force=True)
+        assert current_generations(engine, "cons-run") == ["1"]  # the record was replaced
+        marker.unlink()
+        assert current_generations(engine, "cons-run") is None  # shard set changed: stale
+        marker.write_bytes(saved)
+        assert current_generations(engine, "cons-run") == ["1"]
