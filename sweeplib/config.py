@@ -11,6 +11,8 @@
 | ``SWEEP_ARTIFACT_SHA256`` | sha256 of the deployed zip, recorded in ``run_context`` | none |
 | ``MAX_AGENTS_PER_POINT`` | most riders (and drivers) of one point; ≤ the kernel's cap | 1000000 |
 | ``DISPATCH_ENABLED`` | ``true``/``false``: accept submissions (staged rollout switch) | ``true`` |
+| ``SWEEP_ATHENA_WORKGROUP`` | set: a run's completion starts its consolidation (ADR 0022) | off |
+| ``SWEEP_ATHENA_OUTPUT_LOCATION`` | ``s3://…`` for Athena's query metadata | workgroup's |
 
 A missing or malformed value raises :class:`~sweeplib.errors.ConfigurationError`
 naming the variable; the API answers 500 with that message.
@@ -57,6 +59,13 @@ def _sha256(env: Mapping[str, str], name: str) -> str | None:
     return value
 
 
+def _s3_location(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    if value and not value.startswith("s3://"):
+        raise ConfigurationError(name, f"must be an s3:// location, got {value!r}")
+    return value or None
+
+
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name, "").strip().lower()
     if not raw:
@@ -83,6 +92,11 @@ class DeploymentConfig:
     artifact_sha256: str | None = None
     #: ``MAX_AGENTS_PER_POINT``: the deployment's cap on ``num_riders``/``num_drivers``.
     max_agents_per_point: int = 1_000_000
+    #: ``SWEEP_ATHENA_WORKGROUP``: set, the worker that finds a run complete starts its
+    #: Athena consolidation (ADR 0022).
+    athena_workgroup: str | None = None
+    #: ``SWEEP_ATHENA_OUTPUT_LOCATION``: Athena's query-metadata location, if any.
+    athena_output_location: str | None = None
 
     def __post_init__(self) -> None:
         if self.limits.max_message_bytes is None:
@@ -115,6 +129,8 @@ class DeploymentConfig:
             dispatch_enabled=_flag(env, "DISPATCH_ENABLED", True),
             artifact_sha256=_sha256(env, "SWEEP_ARTIFACT_SHA256"),
             max_agents_per_point=_int(env, "MAX_AGENTS_PER_POINT", MAX_AGENTS, 1, MAX_AGENTS),
+            athena_workgroup=env.get("SWEEP_ATHENA_WORKGROUP", "").strip() or None,
+            athena_output_location=_s3_location(env, "SWEEP_ATHENA_OUTPUT_LOCATION"),
         )
 
     def require_queue(self) -> str:

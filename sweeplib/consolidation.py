@@ -8,28 +8,34 @@ first and read only its generation, so they see the old tables or the new ones, 
 mix or a half-written file. A consolidation whose record already holds exactly the
 committed shards does nothing (idempotent); one that finds more committed shards (a
 rerun completed) writes the next generation. Generations older than the previous one
-are removed.
+are removed locally, and in S3 tagged for the bucket's lifecycle rule to expire
+(:class:`~sweeplib.storage.store.SupportsCollect`): only after the record names a newer
+one, so no reader is sent to a removed table.
 
 Locally DuckDB does the work (:func:`consolidate_local`); in AWS, Athena does it where
-the data is, with one ``UNLOAD`` per table and chunk of points (:func:`consolidate_athena`).
+the data is, with one ``UNLOAD`` per table and chunk of points (:func:`consolidate_athena`),
+started by hand (``sweep compact --bucket``) or by the run's completion
+(:func:`consolidate_when_complete`, called by the worker that commits a shard; ADR 0022).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
+import re
 import secrets
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol, runtime_checkable
 
 from sweeplib.contracts import STATUS_SUCCESS, format_event_time
-from sweeplib.errors import InvalidRequest, ObjectNotFound, StorageError
+from sweeplib.errors import InvalidRequest, ObjectNotFound, PreconditionFailed, StorageError
 from sweeplib.storage import keys
-from sweeplib.storage.store import ObjectStore
+from sweeplib.storage.store import ObjectStore, SupportsCollect
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -39,14 +45,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ATHENA_POINT_CHUNK",
+    "ConcurrentStatementRunner",
     "Consolidation",
     "StatementRunner",
     "athena_statements",
     "committed_shards",
     "consolidate_athena",
     "consolidate_local",
+    "consolidate_when_complete",
     "export_points",
     "read_consolidation",
+    "run_provenance",
     "write_consolidation",
 ]
 
@@ -169,6 +178,20 @@ def write_consolidation(
     from sweeplib.storage.schemas import RUN_CONSOLIDATION_SCHEMA
 
     store.put(address.consolidation_key(), encode_rows([record.as_row()], RUN_CONSOLIDATION_SCHEMA))
+
+
+def run_provenance(store: ObjectStore, address: keys.RunAddress) -> dict[str, str | None]:
+    """The run's ``PROVENANCE_COLUMNS`` from its run_context record (null when absent)."""
+    from sweeplib.storage.parquet import decode_table
+    from sweeplib.storage.schemas import PROVENANCE_COLUMNS
+
+    key = address.run_context_key()
+    try:
+        rows = decode_table(store.get(key), key=key).to_pylist()
+    except ObjectNotFound:
+        rows = []
+    row = rows[0] if rows else {}
+    return {name: row.get(name) for name in PROVENANCE_COLUMNS}
 
 
 def committed_shards(store: ObjectStore, address: keys.RunAddress) -> tuple[int, ...]:
@@ -343,6 +366,7 @@ def consolidate_local(
             metrics_has=metrics_has,
             parameters_has=parameters_has,
             union_by_name=metrics_mixed or parameters_mixed,
+            provenance=run_provenance(store, address),
         )
 
         def path(dataset: keys.RunTableDataset) -> Path:
@@ -395,6 +419,54 @@ class StatementRunner(Protocol):
     def statement(self, sql: str) -> object: ...
 
 
+@runtime_checkable
+class ConcurrentStatementRunner(Protocol):
+    """Runs several statements at once and waits for all
+    (:meth:`sweeplib.query.athena_statements.AthenaStatements.statements`)."""
+
+    def statement(self, sql: str) -> object: ...
+
+    def statements(self, sqls: Sequence[str]) -> object: ...
+
+
+_GENERATION = re.compile(r"/generation=(\d+)(?:-\d+)?/")
+
+
+def _run_table_folder(address: keys.RunAddress, dataset: keys.RunTableDataset) -> str:
+    return address.run_table_prefix(dataset, 0).rsplit("generation=", 1)[0]
+
+
+def _generations_in_store(store: ObjectStore, address: keys.RunAddress) -> dict[str, int]:
+    """Every run-level table object of the run, with its generation number."""
+    found = {}
+    for dataset in keys.RUN_TABLE_DATASETS:
+        for key in store.list(_run_table_folder(address, dataset)):
+            match = _GENERATION.search(key)
+            if match:
+                found[key] = int(match[1])
+    return found
+
+
+def _next_generation(
+    store: ObjectStore, address: keys.RunAddress, current: Consolidation | None
+) -> int:
+    """One more than the record's generation and than any generation folder written (an
+    UNLOAD that failed half-way leaves one; UNLOAD needs an empty folder)."""
+    seen = [current.generation] if current is not None else []
+    seen += _generations_in_store(store, address).values()
+    return max(seen, default=-1) + 1
+
+
+def _collect_old_generations(store: ObjectStore, address: keys.RunAddress, keep_from: int) -> int:
+    """Give up the run-level table objects of generations below ``keep_from`` (the record
+    already names a newer one, so no reader is sent there); how many."""
+    if not isinstance(store, SupportsCollect):
+        return 0
+    old = [key for key, g in _generations_in_store(store, address).items() if g < keep_from]
+    store.collect(old)
+    return len(old)
+
+
 def _chunks(points: Sequence[int], size: int) -> list[Sequence[int]]:
     return [points[i : i + size] for i in range(0, len(points), size)]
 
@@ -406,6 +478,7 @@ def athena_statements(
     generation: int,
     shard_ranges: Sequence[tuple[int, int, int]],
     chunk: int = ATHENA_POINT_CHUNK,
+    provenance: Mapping[str, str | None] | None = None,
 ) -> list[tuple[str, str]]:
     """The ``UNLOAD`` statements of one Athena consolidation, ``(partition, SQL)``.
 
@@ -423,6 +496,8 @@ def athena_statements(
         Most points per statement (the query names them literally, ADR 0006): chunk
         ``k`` of the points is unloaded into partition ``generation=<generation>-<k>``
         of each table (UNLOAD needs an empty folder per statement).
+    provenance
+        The run's provenance values (:func:`run_provenance`), written as literals.
     """
     from sweeplib.query.consolidate import (
         DESIGN_COLUMNS,
@@ -457,6 +532,7 @@ def athena_statements(
                 shard_ids=shards,
                 metrics_has=metrics_has,
                 parameters_has=parameters_has,
+                provenance=provenance,
             ),
         }
         for dataset, select in selects.items():
@@ -475,6 +551,7 @@ def consolidate_athena(
     force: bool = False,
     chunk: int = ATHENA_POINT_CHUNK,
     count_rows: Callable[[str, tuple[str, ...]], tuple[int, int, int]] | None = None,
+    claim: bool = False,
 ) -> Consolidation | None:
     """Consolidate a run in S3 with Athena ``UNLOAD`` (``sweep compact RUN_ID --bucket …``).
 
@@ -491,6 +568,16 @@ def consolidate_athena(
     count_rows
         ``(run_id, partitions) -> (points, trips, snapshots)``; default: the committed
         points' count and 0 for the rest (UNLOAD reports no row counts).
+    claim
+        Take the generation's claim first (a conditional create of
+        :func:`~sweeplib.storage.keys.consolidation_claim_key`): of several concurrent or
+        repeated calls for one generation exactly one runs the statements; the others
+        return the current record (``None`` if there is none yet). Used by
+        :func:`consolidate_when_complete`; ``sweep compact`` does not claim.
+
+    The generation is one more than the record's and than any generation folder found
+    (a failed attempt's leftovers). Once the record names it, the objects of generations
+    older than the previous one are given up (:meth:`SupportsCollect.collect`).
 
     Returns / Raises
     ----------------
@@ -508,7 +595,19 @@ def consolidate_athena(
     current = read_consolidation(store, address)
     if current is not None and current.shard_ids == shards and not force:
         return current
-    generation = 0 if current is None else current.generation + 1
+    generation = _next_generation(store, address, current)
+    if claim:
+        body = json.dumps(
+            {"run_id": run_id, "shard_ids": list(shards), "at": format_event_time(now)}
+        )
+        try:
+            store.put(
+                keys.consolidation_claim_key(run_id, generation, prefix=prefix),
+                body.encode(),
+                if_absent=True,
+            )
+        except PreconditionFailed:
+            return current  # another delivery or worker runs (or ran) this generation
     wanted = set(shards)
     ranges = [
         (s.shard_id, s.start_index, s.end_index_exclusive)
@@ -516,10 +615,19 @@ def consolidate_athena(
         if s.shard_id in wanted
     ]
     statements = athena_statements(
-        address, bucket=bucket, generation=generation, shard_ranges=ranges, chunk=chunk
+        address,
+        bucket=bucket,
+        generation=generation,
+        shard_ranges=ranges,
+        chunk=chunk,
+        provenance=run_provenance(store, address),
     )
-    for _partition, sql in statements:
-        athena.statement(sql)
+    sqls = [sql for _partition, sql in statements]
+    if isinstance(athena, ConcurrentStatementRunner):
+        athena.statements(sqls)
+    else:
+        for sql in sqls:
+            athena.statement(sql)
     partitions = tuple(dict.fromkeys(partition for partition, _ in statements))
     points = sum(end - start for _, start, end in ranges)
     counts = count_rows(run_id, partitions) if count_rows else (points, 0, 0)
@@ -537,7 +645,42 @@ def consolidate_athena(
         engine="athena",
     )
     write_consolidation(store, address, record)
+    _collect_old_generations(store, address, keep_from=generation - 1)
     return record
+
+
+def consolidate_when_complete(
+    store: ObjectStore,
+    run_id: str,
+    *,
+    athena: StatementRunner,
+    bucket: str,
+    now: dt.datetime,
+    prefix: str = keys.DEFAULT_PREFIX,
+) -> Consolidation | None:
+    """Consolidate a cloud run in Athena once every shard of its plan is committed.
+
+    Called by the worker after it commits (or finds committed) a shard (ADR 0022): cheap
+    when the run is not complete (one listing of its success records); when it is, the
+    generation's claim makes exactly one caller run the statements, whatever the number
+    of duplicate deliveries or concurrent last shards.
+
+    Returns
+    -------
+    Consolidation or None
+        ``None`` while shards are missing; else what :func:`consolidate_athena` returns
+        with ``claim=True``.
+    """
+    from sweeplib.planning import compute_shard_plan
+    from sweeplib.submissions import load_submission
+
+    submission = load_submission(store, run_id, prefix=prefix)
+    address = keys.RunAddress.of(submission.run_date, run_id, prefix=prefix)
+    if len(committed_shards(store, address)) < compute_shard_plan(submission.request).shard_count:
+        return None
+    return consolidate_athena(
+        store, run_id, athena=athena, bucket=bucket, now=now, prefix=prefix, claim=True
+    )
 
 
 def export_points(

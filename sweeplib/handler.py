@@ -537,6 +537,8 @@ def _handle_sqs(
                 "message_id": record.message_id,
             },
         )
+        if result.status in ("success", "skipped") and deployment.config.athena_workgroup:
+            _consolidate_when_complete(result.run_id, deployment, context)
 
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     response = process_partial_response(
@@ -546,6 +548,48 @@ def _handle_sqs(
         context=context,
     )
     return dict(response)
+
+
+def _consolidate_when_complete(run_id: str, deployment: Deployment, context: Any) -> None:
+    """Start the run's Athena consolidation if this shard completed it (ADR 0022).
+
+    The shard is committed whatever happens here: a failure is logged, the message still
+    succeeds, and ``sweep compact RUN_ID --bucket …`` consolidates by hand.
+    """
+    from sweeplib.consolidation import consolidate_when_complete
+    from sweeplib.query.athena_statements import AthenaStatements
+
+    config = deployment.config
+    athena = AthenaStatements(
+        workgroup=config.athena_workgroup,
+        output_location=config.athena_output_location,
+        deadline=shard_deadline(context),
+    )
+    try:
+        record = consolidate_when_complete(
+            deployment.store,
+            run_id,
+            athena=athena,
+            bucket=config.bucket,
+            now=deployment.clock(),
+            prefix=config.prefix,
+        )
+    except SweepError as error:
+        logger.error(
+            "consolidation of a complete run failed",
+            extra={"event_name": "consolidation_failed", "run_id": run_id, "detail": str(error)},
+        )
+        return
+    if record is not None and record.changed:
+        logger.info(
+            "run consolidated",
+            extra={
+                "event_name": "run_consolidated",
+                "run_id": run_id,
+                "generation": record.generation,
+                "points": record.points,
+            },
+        )
 
 
 #: Seconds kept before the Lambda's deadline to write a shard's ``timeout`` failure record.

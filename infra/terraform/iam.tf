@@ -64,6 +64,50 @@ data "aws_iam_policy_document" "sweep" {
     actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
     resources = [aws_sqs_queue.shards.arn]
   }
+
+  # ADR 0022: the worker that completes a run starts its consolidation (Athena UNLOAD,
+  # with this role's rights) and then removes generations nobody reads any more.
+  statement {
+    sid    = "ConsolidateRuns"
+    effect = "Allow"
+    actions = [
+      "athena:StartQueryExecution",
+      "athena:GetQueryExecution",
+      "athena:GetWorkGroup",
+    ]
+    resources = [aws_athena_workgroup.sweep.arn]
+  }
+
+  statement {
+    sid     = "ReadCatalogToConsolidate"
+    effect  = "Allow"
+    actions = ["glue:GetDatabase", "glue:GetTable", "glue:GetPartitions"]
+    resources = [
+      "arn:${local.partition}:glue:${local.region}:${local.account_id}:catalog",
+      aws_glue_catalog_database.analytics.arn,
+      "arn:${local.partition}:glue:${local.region}:${local.account_id}:table/${aws_glue_catalog_database.analytics.name}/*",
+    ]
+  }
+
+  statement {
+    sid       = "AthenaQueryMetadata"
+    effect    = "Allow"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:GetBucketLocation", "s3:ListBucket", "s3:AbortMultipartUpload"]
+    resources = [module.athena_bucket.arn, "${module.athena_bucket.arn}/results/*"]
+  }
+
+  # Old generations are tagged, never deleted by the role: the bucket's lifecycle rule
+  # expires objects tagged sweeplib-collect=true.
+  statement {
+    sid     = "CollectOldRunTableGenerations"
+    effect  = "Allow"
+    actions = ["s3:PutObjectTagging"]
+    resources = [
+      "${module.results_bucket.arn}/${var.results_prefix}/dataset=run_points/*",
+      "${module.results_bucket.arn}/${var.results_prefix}/dataset=run_trips/*",
+      "${module.results_bucket.arn}/${var.results_prefix}/dataset=run_snapshots/*",
+    ]
+  }
 }
 
 resource "aws_iam_role_policy" "sweep" {

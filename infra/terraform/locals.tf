@@ -27,16 +27,19 @@ locals {
 
   # The function's environment: exactly the variables sweeplib.config reads.
   lambda_environment = {
-    SWEEP_RESULTS_BUCKET    = module.results_bucket.id
-    SHARD_QUEUE_URL         = aws_sqs_queue.shards.url
-    SWEEP_RESULTS_PREFIX    = var.results_prefix
-    MAX_SHARDS              = tostring(var.max_shards)
-    MAX_POINTS              = tostring(var.max_points)
-    MAX_REQUEST_BYTES       = tostring(var.max_request_bytes)
-    MAX_AGENTS_PER_POINT    = tostring(var.max_agents_per_point)
-    DISPATCH_ENABLED        = tostring(var.queue_dispatch_enabled)
-    SWEEP_ARTIFACT_SHA256   = filesha256(var.lambda_zip_path)
-    POWERTOOLS_SERVICE_NAME = "sweeplib"
-    POWERTOOLS_LOG_LEVEL    = var.log_level
+    SWEEP_RESULTS_BUCKET  = module.results_bucket.id
+    SHARD_QUEUE_URL       = aws_sqs_queue.shards.url
+    SWEEP_RESULTS_PREFIX  = var.results_prefix
+    MAX_SHARDS            = tostring(var.max_shards)
+    MAX_POINTS            = tostring(var.max_points)
+    MAX_REQUEST_BYTES     = tostring(var.max_request_bytes)
+    MAX_AGENTS_PER_POINT  = tostring(var.max_agents_per_point)
+    DISPATCH_ENABLED      = tostring(var.queue_dispatch_enabled)
+    SWEEP_ARTIFACT_SHA256 = filesha256(var.lambda_zip_path)
+    # A run's completion starts its Athena consolidation in this workgroup (ADR 0022).
+    SWEEP_ATHENA_WORKGROUP       = aws_athena_workgroup.sweep.name
+    SWEEP_ATHENA_OUTPUT_LOCATION = "s3://${module.athena_bucket.id}/results/"
+    POWERTOOLS_SERVICE_NAME      = "sweeplib"
+    POWERTOOLS_LOG_LEVEL         = var.log_level
   }
 }

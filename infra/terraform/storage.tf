@@ -9,6 +9,8 @@ module "results_bucket" {
   account_id                         = local.account_id
   noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
   tags                               = { purpose = "sweep outcome datasets" }
+  # Old run-table generations are tagged by sweeplib (S3ObjectStore.collect, ADR 0022).
+  collect_tag = "sweeplib-collect"
   # Written once with If-None-Match by sweeplib (claim_run, the dispatch rounds and rerun
   # claims, the worker's success record = commit marker): nobody may overwrite them.
   create_only_key_patterns = [
@@ -16,6 +18,7 @@ module "results_bucket" {
     "${var.results_prefix}/_runs/*/dispatch/round=??????.json",
     "${var.results_prefix}/_runs/*/dispatch/rerun=*.json",
     "${var.results_prefix}/dataset=shard_outcomes/*/status_partition=success/*",
+    "${var.results_prefix}/_runs/*/consolidation/generation=*.json",
   ]
 }
 

@@ -6,7 +6,10 @@ the run's ``run_consolidation`` record (the commit: readers never see a half-wri
 table). With ``--bucket`` Athena does the same where the data is (``UNLOAD``), nothing is
 downloaded. Idempotent: a run whose tables already hold every committed shard is left
 as is (``--force`` writes a new generation anyway). ``sweep run`` and ``sweep rerun``
-compact at their end.
+compact at their end; in AWS a run's completion starts the Athena consolidation (ADR
+0022), and this command finishes one that failed or timed out (it skips past leftover
+generation folders). Generations older than the previous one are removed (tagged for
+the bucket's lifecycle rule in S3).
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ differences are listed in ``docs/storage.md``.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable, Sequence
 from typing import Final, TypeVar
 
@@ -47,7 +48,7 @@ from sqlglot.errors import ErrorLevel, SqlglotError
 from sweeplib.errors import QueryError
 from sweeplib.storage.schemas import ATHENA_DATABASE, DATASET_SPECS
 
-__all__ = ["PATHS_SCHEMA", "PATH_COLUMN", "transpile_athena"]
+__all__ = ["PATHS_SCHEMA", "PATH_COLUMN", "TableRewrite", "dataset_tables", "transpile_athena"]
 
 PATH_COLUMN: Final = "$path"
 PATHS_SCHEMA: Final = f"{ATHENA_DATABASE}_paths"
@@ -66,13 +67,23 @@ _FORMAT_FLAGS: Final = frozenset("-#+ 0")
 _E = TypeVar("_E", bound=exp.Expr)
 
 
-def transpile_athena(sql: str) -> str:
+#: Called for each reference to a dataset table in a query being transpiled, with the
+#: ``Table`` node (its ``db`` is ``ride_sim_analytics`` or :data:`PATHS_SCHEMA`) and the run
+#: id the reference is restricted to (see :func:`dataset_tables`); may edit the node.
+TableRewrite = Callable[[exp.Table, "str | None"], None]
+
+
+def transpile_athena(sql: str, *, tables: TableRewrite | None = None) -> str:
     """Translate one Athena (Trino) SQL statement into DuckDB SQL with the same results.
 
     Parameters
     ----------
     sql
         A single statement in Athena's dialect (a trailing ``;`` is fine).
+    tables
+        Called for each dataset table the statement reads (after the other rewrites):
+        the local engine points a run-restricted reference at a view over that run's
+        folder only.
 
     Returns
     -------
@@ -85,6 +96,7 @@ def transpile_athena(sql: str) -> str:
         If the SQL does not parse, holds several statements, or uses a construct the
         local engine cannot reproduce faithfully (the message says which).
     """
+    sql, long_lists = _set_aside_long_lists(sql)
     try:
         statements = [s for s in sqlglot.parse(sql, read="athena") if s is not None]
     except SqlglotError as error:
@@ -94,10 +106,19 @@ def transpile_athena(sql: str) -> str:
     tree = statements[0]
     for rewrite in _REWRITES:
         tree = rewrite(tree)
+    if tables is not None:
+        for table, run_id in dataset_tables(tree):
+            tables(table, run_id)
     try:
-        return tree.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE)
+        duck_sql = tree.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE)
     except SqlglotError as error:
         raise QueryError(f"cannot translate to DuckDB: {error}") from error
+    for placeholder, items in long_lists.items():
+        marker = f"IN ({placeholder})"
+        if marker not in duck_sql:
+            raise QueryError(f"cannot translate to DuckDB: lost a literal list ({marker})")
+        duck_sql = duck_sql.replace(marker, f"IN (SELECT UNNEST([{items}]))")
+    return duck_sql
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -250,7 +271,7 @@ def _path_column(tree: exp.Expr) -> exp.Expr:
     uses_path = any(column.name == PATH_COLUMN for column in tree.find_all(exp.Column))
     if not uses_path:
         return tree
-    cte_names = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    cte_names = _cte_names(tree)
     for table in tree.find_all(exp.Table):
         if table.name not in _TABLES:
             continue
@@ -260,8 +281,92 @@ def _path_column(tree: exp.Expr) -> exp.Expr:
     return tree
 
 
+def _cte_names(tree: exp.Expr) -> set[str]:
+    return {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+
+
+def dataset_tables(tree: exp.Expr) -> list[tuple[exp.Table, str | None]]:
+    """The references to dataset tables in ``tree``, each with the run it is restricted to.
+
+    A reference is restricted to run ``R`` when the ``WHERE`` of the ``SELECT`` whose
+    ``FROM``/``JOIN`` holds it has a top-level conjunct ``<alias>.<run column> = 'R'``
+    (the run column is the dataset's run partition: ``run_id`` or ``run_id_partition``;
+    the alias may be omitted when the ``SELECT`` reads one table). Reading only that
+    run's rows for the reference gives the same result, since the ``WHERE`` still holds.
+    """
+    run_columns = {spec.table_name: spec.partition_columns[1] for spec in DATASET_SPECS.values()}
+    ctes = _cte_names(tree)
+    found: list[tuple[exp.Table, str | None]] = []
+    for table in tree.find_all(exp.Table):
+        column = run_columns.get(table.name)
+        if column is None or table.db not in (ATHENA_DATABASE, PATHS_SCHEMA, ""):
+            continue
+        if not table.db and table.name in ctes:
+            continue
+        found.append((table, _run_restriction(table, column)))
+    return found
+
+
+def _run_restriction(table: exp.Table, column: str) -> str | None:
+    select = table.find_ancestor(exp.Select)
+    where = select.args.get("where") if select is not None else None
+    if select is None or where is None:
+        return None
+    alias = table.alias_or_name
+    sources = [t for t in select.find_all(exp.Table) if t.find_ancestor(exp.Select) is select]
+    condition = where.this
+    conjuncts = list(condition.flatten()) if isinstance(condition, exp.And) else [condition]
+    for conjunct in conjuncts:
+        if not isinstance(conjunct, exp.EQ):
+            continue
+        for side, other in (
+            (conjunct.this, conjunct.expression),
+            (conjunct.expression, conjunct.this),
+        ):
+            if (
+                isinstance(side, exp.Column)
+                and side.name == column
+                and (side.table == alias or (not side.table and len(sources) == 1))
+                and isinstance(other, exp.Literal)
+                and other.is_string
+            ):
+                return str(other.this)
+    return None
+
+
 #: Literal lists at least this long become ``IN (SELECT unnest([...]))`` for DuckDB.
 LONG_IN_LIST: Final = 64
+
+_LIST_ITEM: Final = r"(?:'(?:[^']|'')*'|[+-]?[0-9]+(?:\.[0-9]+)?)"
+_SKIP_OR_LIST: Final = re.compile(
+    r"(?P<skip>'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/|\"(?:[^\"]|\"\")*\")"
+    rf"|(?P<list>\bIN\s*\(\s*{_LIST_ITEM}(?:\s*,\s*{_LIST_ITEM})*\s*\))",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def _set_aside_long_lists(sql: str) -> tuple[str, dict[str, str]]:
+    """Replace each long literal ``IN (…)`` list by a one-literal placeholder.
+
+    The result of :func:`_long_in_lists`, without making sqlglot parse, rewrite and
+    print 10,000 literals (that took seconds per query, issue 11): the items are put
+    back, as ``IN (SELECT UNNEST([…]))``, into the DuckDB text. String literals and
+    comments are skipped, so nothing inside them is touched.
+    """
+    lists: dict[str, str] = {}
+    token = secrets.token_hex(6)
+
+    def aside(match: re.Match[str]) -> str:
+        if match.group("list") is None:
+            return match.group(0)
+        items = re.findall(_LIST_ITEM, match.group("list")[match.group("list").index("(") + 1 :])
+        if len(items) < LONG_IN_LIST:
+            return match.group(0)
+        placeholder = f"'sweeplib-in-list-{token}-{len(lists)}'"
+        lists[placeholder] = ", ".join(items)
+        return f"IN ({placeholder})"
+
+    return _SKIP_OR_LIST.sub(aside, sql), lists
 
 
 def _long_in_lists(tree: exp.Expr) -> exp.Expr:

@@ -61,6 +61,7 @@ __all__ = [
     "RunAddress",
     "RunTableDataset",
     "cancel_key",
+    "consolidation_claim_key",
     "dataset_prefix",
     "dispatch_ledger_key",
     "dispatch_rerun_key",
@@ -375,6 +376,15 @@ def dispatch_ledger_key(run_id: str, *, prefix: str = DEFAULT_PREFIX) -> str:
 def cancel_key(run_id: str, *, prefix: str = DEFAULT_PREFIX) -> str:
     """Key of a run's cancel record: ``{prefix}/_runs/run_id={run}/cancel.json``."""
     return _run_record_key(run_id, "cancel.json", prefix)
+
+
+def consolidation_claim_key(run_id: str, generation: int, *, prefix: str = DEFAULT_PREFIX) -> str:
+    """Key of the claim on a run's consolidation generation, taken by the consolidation
+    that a run's completion starts (conditional create: one starter per generation):
+    ``{prefix}/_runs/run_id={run}/consolidation/generation={g}.json`` (ADR 0022)."""
+    if isinstance(generation, bool) or not isinstance(generation, int) or generation < 0:
+        raise InvalidRequest("generation", f"must be an integer >= 0, got {generation!r}")
+    return _run_record_key(run_id, "consolidation", prefix) + f"/generation={generation}.json"
 
 
 def dispatch_rounds_prefix(run_id: str, *, prefix: str = DEFAULT_PREFIX) -> str:

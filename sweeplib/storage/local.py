@@ -20,7 +20,7 @@ import contextlib
 import os
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from sweeplib.errors import ObjectNotFound, PreconditionFailed, StorageError
@@ -142,6 +142,15 @@ class LocalObjectStore:
     def exists(self, key: str) -> bool:
         """See :meth:`sweeplib.storage.store.ObjectStore.exists`."""
         return self.path(key).is_file()
+
+    def collect(self, keys: Sequence[str]) -> None:
+        """See :meth:`sweeplib.storage.store.SupportsCollect.collect`: deleted at once
+        (empty folders stay)."""
+        for key in keys:
+            try:
+                self.path(key).unlink(missing_ok=True)
+            except OSError as error:
+                raise StorageError(key, f"delete failed: {error}") from error
 
     def list(self, prefix: str) -> Iterator[str]:
         """See :meth:`sweeplib.storage.store.ObjectStore.list`.

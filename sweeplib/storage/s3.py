@@ -20,7 +20,7 @@ August 2024: of several concurrent creates of one key exactly one succeeds.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import boto3  # type: ignore[import-untyped, unused-ignore]
@@ -219,6 +219,33 @@ class S3ObjectStore:
         except botocore.exceptions.BotoCoreError as error:
             raise StorageError(prefix, f"list failed: {_describe(error)}") from error
         return iter(sorted(key for key in keys if _is_store_key(key)))
+
+    def collect(self, keys: Sequence[str]) -> None:
+        """See :meth:`sweeplib.storage.store.SupportsCollect.collect`: each object gets the
+        tag :data:`COLLECT_TAG` ``= "true"``; the bucket's lifecycle rule expires tagged
+        objects (infra/terraform, ADR 0022). One ``PutObjectTagging`` call per key.
+
+        Raises
+        ------
+        StorageError
+            A call failed (a key that no longer exists is skipped).
+        """
+        tagging = {"TagSet": [{"Key": COLLECT_TAG, "Value": "true"}]}
+        for key in keys:
+            try:
+                self._client.put_object_tagging(
+                    Bucket=self._bucket, Key=check_key(key), Tagging=tagging
+                )
+            except botocore.exceptions.ClientError as error:
+                if _is_not_found(error):
+                    continue
+                raise StorageError(key, f"tagging failed: {_describe(error)}") from error
+            except botocore.exceptions.BotoCoreError as error:
+                raise StorageError(key, f"tagging failed: {_describe(error)}") from error
+
+
+#: Tag of objects given up (:meth:`S3ObjectStore.collect`); the lifecycle rule's filter.
+COLLECT_TAG = "sweeplib-collect"
 
 
 def _is_store_key(key: str) -> bool:

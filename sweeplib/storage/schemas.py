@@ -35,6 +35,7 @@ __all__ = [
     "EFFECTIVE_PARAMETERS_SCHEMA",
     "METRIC_FIELDS",
     "POINT_IDENTITY_COLUMNS",
+    "PROVENANCE_COLUMNS",
     "RUN_CONSOLIDATION_SCHEMA",
     "RUN_CONTEXT_SCHEMA",
     "RUN_POINTS_SCHEMA",
@@ -212,6 +213,11 @@ DESIGN_COLUMNS: Final = ("design_point", "replicate", "point_seed")
 #: The metric columns of shard_metrics (its fields, without appended design columns).
 METRIC_FIELDS: Final = tuple(f for f in SHARD_METRICS_SCHEMA if f.name not in DESIGN_COLUMNS)
 
+#: Provenance of the run (its run_context record), repeated on every run_points row so a
+#: points table read on its own says which code produced it (null for runs accepted
+#: before run_context carried them).
+PROVENANCE_COLUMNS: Final = ("sweeplib_version", "kernel_hash", "artifact_sha256")
+
 #: The identity of a point in every run-level table, in front of its own columns.
 POINT_IDENTITY_COLUMNS: Final = ("run_id", "shard_id", "point_index")
 
@@ -228,6 +234,7 @@ RUN_POINTS_SCHEMA: Final = pa.schema(
         _required("selected_dimensions", _STR),
         *(_optional(name, type_) for name, type_ in DIMENSION_COLUMN_TYPES.items()),
         *METRIC_FIELDS,
+        *(_optional(name, _STR) for name in PROVENANCE_COLUMNS),
     ]
 )
 

@@ -8,12 +8,12 @@ The port is the subset of S3 the project needs: put (optionally create-only, lik
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
 from sweeplib.errors import ObjectNotFound, PreconditionFailed, StorageError
 
-__all__ = ["MemoryObjectStore", "ObjectStore", "check_key", "check_prefix"]
+__all__ = ["MemoryObjectStore", "ObjectStore", "SupportsCollect", "check_key", "check_prefix"]
 
 
 @runtime_checkable
@@ -39,6 +39,18 @@ class ObjectStore(Protocol):
 
     def list(self, prefix: str) -> Iterator[str]:
         """Yield the keys starting with ``prefix`` (a plain string prefix), sorted."""
+        ...
+
+
+@runtime_checkable
+class SupportsCollect(Protocol):
+    """A store that can give objects up: used for run-level table generations nobody
+    reads any more (ADR 0022). Not part of ``ObjectStore``: outcome datasets are never
+    given up. Local and memory stores delete at once; the S3 store tags the objects and
+    the bucket's lifecycle rule expires them (the function's role has no s3:Delete*)."""
+
+    def collect(self, keys: Sequence[str]) -> None:
+        """Give ``keys`` up; a key that does not exist is not an error."""
         ...
 
 
@@ -118,3 +130,9 @@ class MemoryObjectStore:
         with self._lock:
             keys = sorted(k for k in self._objects if k.startswith(prefix))
         return iter(keys)
+
+    def collect(self, keys: Sequence[str]) -> None:
+        """See :meth:`SupportsCollect.collect` (deleted at once)."""
+        with self._lock:
+            for key in keys:
+                self._objects.pop(check_key(key), None)

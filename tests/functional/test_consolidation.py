@@ -22,7 +22,12 @@ from sweeplib.query import DuckDBQueryEngine
 from sweeplib.query.named import current_generations, run_named
 from sweeplib.storage import LocalObjectStore, keys
 from sweeplib.storage.parquet import decode_table
-from sweeplib.storage.schemas import DESIGN_COLUMNS, METRIC_FIELDS, RUN_POINTS_SCHEMA
+from sweeplib.storage.schemas import (
+    DESIGN_COLUMNS,
+    METRIC_FIELDS,
+    PROVENANCE_COLUMNS,
+    RUN_POINTS_SCHEMA,
+)
 from tests.factories import BUSY_DIMENSIONS, request_body
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
@@ -71,6 +76,9 @@ def test_the_run_consolidates_its_committed_shards_into_a_tidy_points_table(run)
     for field in RUN_POINTS_SCHEMA:
         assert table.schema.field(field.name).type == field.type, field.name
     metrics = _metrics(store, address)
+    context = decode_table(store.get(address.run_context_key())).to_pylist()[0]
+    provenance = {n: context[n] for n in PROVENANCE_COLUMNS}
+    assert provenance["sweeplib_version"] and len(provenance["kernel_hash"]) >= 16
     rows = table.to_pylist()
     committed = [0, 1, 3]  # shard sizes 2, 1, 1: shard 1 holds point 2
     assert [row["point_index"] for row in rows] == committed == sorted(metrics)
@@ -86,6 +94,7 @@ def test_the_run_consolidates_its_committed_shards_into_a_tidy_points_table(run)
         assert isinstance(row["num_riders"], int) and isinstance(row["epoch_ms"], int)
         assert row["base_fare"] is None and row["surge_enabled"] is None  # not in this run
         assert row["status"] == "success" and row["run_id"] == "cons-run"
+        assert {n: row[n] for n in PROVENANCE_COLUMNS} == provenance  # the run_context's
     trips = pq.read_table(store.path(address.run_table_key("run_trips", 0)))
     snapshots = pq.read_table(store.path(address.run_table_key("run_snapshots", 0)))
     assert (trips.num_rows, snapshots.num_rows) == (record.trips, record.snapshots)
@@ -279,3 +288,20 @@ def test_the_points_table_as_a_dataframe(run, tmp_path):
         analysis.points_frame("x", data_dir=data)
     with pytest.raises(InvalidRequest, match="not a folder"):
         analysis.points_frame("cons-run", data_dir=tmp_path / "missing")
+
+
+def test_an_open_engine_sees_a_new_generation_and_a_new_commit(run, tmp_path):
+    # The engine copies a run's small records into memory; replacing them must show.
+    data = _copy_run(run, tmp_path)
+    store = LocalObjectStore(data)
+    address = _address(store, "cons-run")
+    marker = store.path(address.shard_outcome_key("success", 2))
+    saved = marker.read_bytes()
+    with DuckDBQueryEngine(data) as engine:
+        assert current_generations(engine, "cons-run") == ["0"]
+        consolidate_local(store, "cons-run", now=NOW, force=True)
+        assert current_generations(engine, "cons-run") == ["1"]  # the record was replaced
+        marker.unlink()
+        assert current_generations(engine, "cons-run") is None  # shard set changed: stale
+        marker.write_bytes(saved)
+        assert current_generations(engine, "cons-run") == ["1"]

@@ -341,3 +341,63 @@ def test_the_subquery_form_selects_the_same_rows():
     rewritten = transpile_athena(literal)
     assert "UNNEST" in rewritten
     assert con.sql(rewritten).fetchall() == con.sql(literal).fetchall()
+
+
+def test_long_lists_inside_literals_and_comments_are_left_alone():
+    items = ", ".join(f"''{i}''" for i in range(LONG_IN_LIST))
+    literal = f"'x IN ({items})'"
+    sql = transpile_athena(f"SELECT {literal} AS s -- IN ({', '.join(str(i) for i in range(99))})")
+    assert "UNNEST" not in sql and f"IN ({items})" in sql
+
+
+def test_not_in_long_list_keeps_its_meaning():
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT CAST(range AS VARCHAR) AS p FROM range(200)")
+    wanted = ", ".join(f"'{i}'" for i in range(0, 200, 2))
+    athena = f"SELECT count(*) FROM t WHERE p NOT IN ({wanted}) AND p IN ({wanted}, '1')"
+    assert con.sql(transpile_athena(athena)).fetchall() == [(1,)]
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT * FROM ride_sim_analytics.sweep_shard_metrics m WHERE m.run_id = 'r1'", "r1"),
+        (
+            "SELECT * FROM sweep_shard_outcomes "
+            "WHERE status_partition = 's' AND run_id_partition = 'r2'",
+            "r2",
+        ),
+        ("SELECT * FROM sweep_shard_metrics m WHERE m.run_id = 'r1' OR m.run_id = 'r2'", None),
+        (
+            "SELECT * FROM sweep_shard_metrics m WHERE m.run_id_partition = 'r1'",
+            None,
+        ),  # not its column
+        (
+            "SELECT * FROM sweep_shard_metrics m JOIN sweep_trip_data t ON true WHERE run_id = 'r'",
+            None,
+        ),
+        ("SELECT * FROM sweep_shard_metrics m WHERE m.run_id IN (SELECT 'r')", None),
+    ],
+)
+def test_dataset_tables_finds_the_run_a_reference_is_restricted_to(sql, expected):
+    import sqlglot
+
+    from sweeplib.query.dialect import dataset_tables
+
+    found = dataset_tables(sqlglot.parse_one(sql, read="athena"))
+    assert found[0][1] == expected
+
+
+def test_dataset_tables_looks_at_the_select_that_reads_the_table():
+    import sqlglot
+
+    from sweeplib.query.dialect import dataset_tables
+
+    sql = (
+        "WITH c AS (SELECT * FROM sweep_shard_outcomes o WHERE o.run_id_partition = 'a') "
+        "SELECT * FROM c JOIN sweep_effective_parameters p ON true WHERE p.run_id_partition = 'b'"
+    )
+    found = {t.name: run for t, run in dataset_tables(sqlglot.parse_one(sql, read="athena"))}
+    assert found == {"sweep_shard_outcomes": "a", "sweep_effective_parameters": "b"}

@@ -298,8 +298,25 @@ def test_the_function_role_holds_exactly_what_the_handler_calls():
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",
         "sqs:GetQueueAttributes",
+        # ADR 0022: a run's completion starts its Athena consolidation, in the workgroup.
+        "athena:StartQueryExecution",
+        "athena:GetQueryExecution",
+        "athena:GetWorkGroup",
+        "glue:GetDatabase",
+        "glue:GetTable",
+        "glue:GetPartitions",
+        "s3:GetBucketLocation",
+        "s3:AbortMultipartUpload",
+        "s3:PutObjectTagging",
     }
-    objects = next(s for s in document["statement"] if "s3:PutObject" in s["actions"])
+    tagging = next(s for s in document["statement"] if "s3:PutObjectTagging" in s["actions"])
+    assert tagging["actions"] == ["s3:PutObjectTagging"]
+    assert all("/dataset=run_" in r for r in tagging["resources"])  # run tables only
+    athena = next(s for s in document["statement"] if "athena:StartQueryExecution" in s["actions"])
+    assert athena["resources"] == ["${aws_athena_workgroup.sweep.arn}"]
+    objects = next(
+        s for s in document["statement"] if s["actions"] == ["s3:GetObject", "s3:PutObject"]
+    )
     assert objects["resources"] == ["${module.results_bucket.arn}/${var.results_prefix}/*"]
     policy = resource("aws_iam_role_policy", "sweep")
     assert ref(policy["policy"]) == "data.aws_iam_policy_document.sweep.json"
@@ -517,3 +534,13 @@ def test_commit_markers_and_run_claims_are_create_only_in_the_bucket_policy():
         "s3:if-none-match",
         ["true"],
     )
+
+
+def test_collected_objects_expire_by_tag_in_the_results_bucket():
+    lifecycle = resource("aws_s3_bucket_lifecycle_configuration", "this", BUCKET_MODULE)
+    rule = next(r for r in lifecycle["dynamic"][0]["rule"]["content"] for _ in [0])
+    assert rule["id"] == "collected-objects"
+    assert rule["filter"][0]["tag"][0] == {"key": "${rule.value}", "value": "true"}
+    from sweeplib.storage.s3 import COLLECT_TAG
+
+    assert STACK["module"]["results_bucket"]["collect_tag"] == COLLECT_TAG

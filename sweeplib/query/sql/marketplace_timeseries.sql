@@ -3,6 +3,7 @@
 -- (every point weighs the same). `points` counts the points with a snapshot in the
 -- bucket (runs end at different times; snapshot_counts keeps a point's last 10,000).
 -- Chunks of points merge exactly: weight each bucket's averages by its `points`.
+-- Counts are averaged as doubles (what Athena's avg of a bigint returns anyway).
 -- Bucketing divides doubles: Trino's decimal division rounds to the result's scale.
 -- Parameters: :run_id, :bucket_seconds (bucket width in simulated seconds, e.g. 60),
 -- :point_indexes (filled in by sweeplib from the run's committed shards).
@@ -17,20 +18,20 @@ per_point AS (
         s.shard_id,
         s.point_index,
         CAST(floor(CAST(s.timestamp_ms AS double) / (1000 * :bucket_seconds)) AS bigint) AS bucket,
-        avg(s.riders_browsing) AS riders_browsing,
-        avg(s.riders_waiting) AS riders_waiting,
-        avg(s.riders_in_transit) AS riders_in_transit,
-        avg(s.riders_completed) AS riders_completed,
-        avg(s.riders_cancelled) AS riders_cancelled,
-        avg(s.drivers_idle) AS drivers_idle,
-        avg(s.drivers_evaluating) AS drivers_evaluating,
-        avg(s.drivers_en_route) AS drivers_en_route,
-        avg(s.drivers_on_trip) AS drivers_on_trip,
-        avg(s.drivers_off_duty) AS drivers_off_duty,
-        avg(s.trips_en_route) AS trips_en_route,
-        avg(s.trips_on_trip) AS trips_on_trip,
-        avg(s.trips_completed) AS trips_completed,
-        avg(s.trips_cancelled) AS trips_cancelled
+        avg(CAST(s.riders_browsing AS double)) AS riders_browsing,
+        avg(CAST(s.riders_waiting AS double)) AS riders_waiting,
+        avg(CAST(s.riders_in_transit AS double)) AS riders_in_transit,
+        avg(CAST(s.riders_completed AS double)) AS riders_completed,
+        avg(CAST(s.riders_cancelled AS double)) AS riders_cancelled,
+        avg(CAST(s.drivers_idle AS double)) AS drivers_idle,
+        avg(CAST(s.drivers_evaluating AS double)) AS drivers_evaluating,
+        avg(CAST(s.drivers_en_route AS double)) AS drivers_en_route,
+        avg(CAST(s.drivers_on_trip AS double)) AS drivers_on_trip,
+        avg(CAST(s.drivers_off_duty AS double)) AS drivers_off_duty,
+        avg(CAST(s.trips_en_route AS double)) AS trips_en_route,
+        avg(CAST(s.trips_on_trip AS double)) AS trips_on_trip,
+        avg(CAST(s.trips_completed AS double)) AS trips_completed,
+        avg(CAST(s.trips_cancelled AS double)) AS trips_cancelled
     FROM ride_sim_analytics.sweep_snapshot_counts s
     JOIN committed c ON c.run_date = s.run_date AND c.shard_id = s.shard_id
     WHERE s.run_id = :run_id AND s.point_index IN :point_indexes

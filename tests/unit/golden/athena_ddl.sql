@@ -317,7 +317,10 @@ CREATE EXTERNAL TABLE IF NOT EXISTS ride_sim_analytics.sweep_run_points (
     `completed_trips` bigint,
     `riders_abandoned_price` bigint,
     `riders_abandoned_eta` bigint,
-    `riders_abandoned_stochastic` bigint
+    `riders_abandoned_stochastic` bigint,
+    `sweeplib_version` string,
+    `kernel_hash` string,
+    `artifact_sha256` string
 )
 PARTITIONED BY (
     `run_date` string,

@@ -64,6 +64,24 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
     }
   }
 
+  # Objects the application gave up (tagged), e.g. old run-table generations (ADR 0022).
+  dynamic "rule" {
+    for_each = var.collect_tag == null ? [] : [var.collect_tag]
+    content {
+      id     = "collected-objects"
+      status = "Enabled"
+      filter {
+        tag {
+          key   = rule.value
+          value = "true"
+        }
+      }
+      expiration {
+        days = var.collect_after_days
+      }
+    }
+  }
+
   # Replaced or deleted versions, and delete markers left without versions.
   rule {
     id     = "noncurrent-versions"

@@ -40,3 +40,15 @@ variable "create_only_key_patterns" {
   type        = list(string)
   default     = []
 }
+
+variable "collect_tag" {
+  description = "Objects tagged with this key = \"true\" expire after collect_after_days (null: no such rule)."
+  type        = string
+  default     = null
+}
+
+variable "collect_after_days" {
+  description = "Days after which an object tagged collect_tag = \"true\" expires."
+  type        = number
+  default     = 1
+}
