@@ -15,6 +15,11 @@ Compare two runs
     :func:`compare_runs` → :class:`RunComparison`: deltas per matching parameter point,
     with Welch (or normal-approximation) intervals where both runs replicate the point.
 
+Notebook inputs
+    :func:`resolve_data_dir`: a relative ``data_dir`` is resolved against the project
+    root (:func:`project_root`), not the working directory; :func:`json_object` /
+    :func:`json_list`: dict and list parameters given as JSON text (``papermill -p``).
+
 Plots of these frames are in :mod:`sweeplib.plots`.
 """
 
@@ -68,6 +73,13 @@ from sweeplib.analysis._frames import (
     expand_dimensions,
     swept_dimensions,
 )
+from sweeplib.analysis._inputs import (
+    PROJECT_DIR_ENV,
+    json_list,
+    json_object,
+    project_root,
+    resolve_data_dir,
+)
 from sweeplib.analysis._report import (
     DEFAULT_METRICS,
     METRIC_NAMES,
@@ -105,6 +117,7 @@ __all__ = [
     "METRIC_NAMES",
     "PRICES_AS_OF",
     "PRICES_SOURCE",
+    "PROJECT_DIR_ENV",
     "REQUEST_PRICE",
     "S3_PUT_PRICE_PER_THOUSAND",
     "S3_WRITE_SECONDS_PER_POINT",
@@ -135,6 +148,8 @@ __all__ = [
     "estimate_from_calibration",
     "execute_sweep",
     "expand_dimensions",
+    "json_list",
+    "json_object",
     "mean_difference",
     "mean_interval",
     "merge_timeseries",
@@ -146,6 +161,8 @@ __all__ = [
     "plan_preview",
     "point_frame",
     "points_frame",
+    "project_root",
+    "resolve_data_dir",
     "run_locally",
     "run_report",
     "sensitivity_indices",
