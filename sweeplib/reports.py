@@ -65,7 +65,7 @@ __all__ = [
 KERNEL_NAME: Final = "sweeplib"
 KERNEL_DISPLAY_NAME: Final = "Python (sweeplib)"
 #: The notebooks shipped in the repository's ``notebooks/`` folder.
-NOTEBOOKS: Final = ("compare_runs", "design_sweep", "run_report")
+NOTEBOOKS: Final = ("compare_runs", "design_sweep", "run_report", "sensitivity")
 DEFAULT_NOTEBOOK: Final = "run_report"
 #: Notebooks that make the run they are given: ``sweep report NEW_RUN --notebook
 #: design_sweep`` is not refused for naming a run that does not exist yet.

@@ -156,3 +156,25 @@ def trip_rows(n: int) -> list[dict[str, Any]]:
         }
         for i in range(n)
     ]
+
+
+def ignored_factor_saltelli(run_id: str) -> dict[str, Any]:
+    """A request body of a 32-point Saltelli design over ``num_drivers`` and
+    ``surge_max_multiplier`` with surge **disabled** (the kernel ignores the multiplier: its
+    Sobol' indices must be 0), on common random numbers."""
+    from sweeplib.designs import Range, make_design
+
+    design = make_design(
+        "saltelli",
+        [Range("num_drivers", 20, 80, integer=True), Range("surge_max_multiplier", 1.0, 3.0)],
+        samples=8,
+        seed=3,
+        fixed={
+            "surge_enabled": False,
+            "num_riders": 120,
+            "match_radius": 3,
+            "epoch_ms": 36_000_000,
+            "commission_rate": 0.2,
+        },
+    )
+    return design.request(run_id, seeding="common", seed=4, shard_size=16)

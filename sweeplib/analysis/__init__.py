@@ -11,9 +11,22 @@ Report on a run
     :func:`open_engine` (``"local"``: DuckDB over a folder, ``"athena"``), then
     :func:`run_report` → :class:`RunReport` of DataFrames from the named queries;
     :func:`points_frame`: the run's tidy points table (unrounded, typed dimensions).
-Compare two runs
-    :func:`compare_runs` → :class:`RunComparison`: deltas per matching parameter point,
-    with Welch (or normal-approximation) intervals where both runs replicate the point.
+Statistics of a run
+    :func:`run_points`: the run's points, tidy (every metric unrounded, times in
+    seconds), on either engine; :func:`design_point_summary` (mean, SD and t interval
+    over replicates); :func:`effects` → :class:`Effects`: main effects and two-way
+    interactions as estimated marginal means with intervals, and an ANOVA table
+    (statsmodels), with a note when the design is unbalanced.
+Compare configurations
+    :func:`contrasts` (within a run: every other level against a baseline) and
+    :func:`compare_configurations` (run ``b`` against baseline run ``a``, where they
+    differ in dimension values) → :class:`Contrasts`: paired intervals on common random
+    numbers, Welch's otherwise, Holm or Benjamini–Hochberg corrected.
+    :func:`compare_runs` → :class:`RunComparison`: deltas per parameter point present
+    in both runs (identical dimension values).
+Sensitivity
+    :func:`sensitivity_indices` (SALib: Sobol, Morris, delta) and
+    :func:`sensitivity_report` over a run's sampled design.
 
 Notebook inputs
     :func:`resolve_data_dir`: a relative ``data_dir`` is resolved against the project
@@ -26,6 +39,12 @@ Plots of these frames are in :mod:`sweeplib.plots`.
 from __future__ import annotations
 
 from sweeplib.analysis._compare import RunComparison, add_intervals, compare_runs, compared_metrics
+from sweeplib.analysis._contrasts import (
+    CONTRAST_COLUMNS,
+    Contrasts,
+    compare_configurations,
+    contrasts,
+)
 from sweeplib.analysis._design import (
     Execution,
     SubmitClient,
@@ -36,6 +55,13 @@ from sweeplib.analysis._design import (
     run_locally,
     status_table,
     submit_and_watch,
+)
+from sweeplib.analysis._effects import (
+    MAX_FACTOR_LEVELS,
+    Effects,
+    design_point_summary,
+    effects,
+    factor_dimensions,
 )
 from sweeplib.analysis._engines import (
     ATHENA_ENGINE,
@@ -80,6 +106,13 @@ from sweeplib.analysis._inputs import (
     project_root,
     resolve_data_dir,
 )
+from sweeplib.analysis._points import (
+    POINT_METRICS,
+    dimensions_of,
+    metric_column,
+    run_points,
+    tidy_points,
+)
 from sweeplib.analysis._report import (
     DEFAULT_METRICS,
     METRIC_NAMES,
@@ -90,7 +123,14 @@ from sweeplib.analysis._report import (
     run_report,
     wait_time_summary,
 )
-from sweeplib.analysis._sensitivity import SENSITIVITY_COLUMNS, sensitivity_indices
+from sweeplib.analysis._sensitivity import (
+    SAMPLED_KINDS,
+    SENSITIVITY_COLUMNS,
+    Sensitivity,
+    run_design,
+    sensitivity_indices,
+    sensitivity_report,
+)
 from sweeplib.analysis._stats import (
     AdjustMethod,
     IntervalMethod,
@@ -106,6 +146,7 @@ from sweeplib.analysis._stats import (
 __all__ = [
     "ATHENA_ENGINE",
     "BACKENDS",
+    "CONTRAST_COLUMNS",
     "DEFAULT_CONCURRENCY",
     "DEFAULT_LAMBDA_MEMORY_GB",
     "DEFAULT_LAMBDA_TIMEOUT_S",
@@ -114,25 +155,31 @@ __all__ = [
     "DIMENSIONS_COLUMN",
     "FULL_VCPU_MEMORY_GB",
     "GB_SECOND_PRICE",
+    "MAX_FACTOR_LEVELS",
     "METRIC_NAMES",
+    "POINT_METRICS",
     "PRICES_AS_OF",
     "PRICES_SOURCE",
     "PROJECT_DIR_ENV",
     "REQUEST_PRICE",
     "S3_PUT_PRICE_PER_THOUSAND",
     "S3_WRITE_SECONDS_PER_POINT",
+    "SAMPLED_KINDS",
     "SENSITIVITY_COLUMNS",
     "SQS_PRICE_PER_MILLION",
     "AdjustMethod",
     "Backend",
     "Calibration",
+    "Contrasts",
     "CostEstimate",
+    "Effects",
     "Execution",
     "IntervalMethod",
     "MeanDifference",
     "MeanInterval",
     "RunComparison",
     "RunReport",
+    "Sensitivity",
     "SubmitClient",
     "add_intervals",
     "adjust_pvalues",
@@ -140,20 +187,27 @@ __all__ = [
     "calibrate",
     "calibration_indices",
     "committed_point_indexes",
+    "compare_configurations",
     "compare_runs",
     "compared_metrics",
+    "contrasts",
+    "design_point_summary",
     "dimension_columns",
     "dimension_table",
+    "dimensions_of",
+    "effects",
     "estimate_cost_and_time",
     "estimate_from_calibration",
     "execute_sweep",
     "expand_dimensions",
+    "factor_dimensions",
     "json_list",
     "json_object",
     "mean_difference",
     "mean_interval",
     "merge_timeseries",
     "merge_wait_histograms",
+    "metric_column",
     "metrics_by_dimension",
     "named_frame",
     "open_engine",
@@ -163,12 +217,16 @@ __all__ = [
     "points_frame",
     "project_root",
     "resolve_data_dir",
+    "run_design",
     "run_locally",
+    "run_points",
     "run_report",
     "sensitivity_indices",
+    "sensitivity_report",
     "status_table",
     "submit_and_watch",
     "swept_dimensions",
+    "tidy_points",
     "wait_time_summary",
     "welch_degrees_of_freedom",
 ]

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
+from sweeplib.analysis._effects import (
+    Effects,
+    design_point_summary,
+    effects,
+    factor_dimensions,
+)
 from sweeplib.analysis._engines import committed_point_indexes, named_frame, point_frame
-from sweeplib.analysis._frames import dimension_columns, expand_dimensions, swept_dimensions
+from sweeplib.analysis._frames import swept_dimensions
+from sweeplib.analysis._points import dimensions_of, metric_column, run_points
 from sweeplib.contracts import validate_run_id
 from sweeplib.errors import InvalidRequest, ObjectNotFound
 from sweeplib.query import QueryEngine
@@ -55,7 +63,8 @@ class RunReport:
     failures : pandas.DataFrame
         Failed shards by error code (``failure_diagnostics``); empty when none failed.
     points : pandas.DataFrame
-        One row per committed point (``point_metrics``) with one column per dimension.
+        One row per committed point (:func:`~sweeplib.analysis.run_points`): identity,
+        one typed column per dimension, every metric unrounded, times in seconds.
     activity : pandas.DataFrame
         Per point: trips by final state, pickup distance, marketplace peaks
         (``point_trips_snapshots``), with the point's dimension columns.
@@ -64,7 +73,8 @@ class RunReport:
     swept : tuple of str
         The dimensions that take more than one value.
     by_dimension : pandas.DataFrame
-        Long format (``metric_by_dimension`` for each swept dimension and metric):
+        Long format (what ``metric_by_dimension`` answers for each swept dimension and
+        metric, computed from ``points``):
         ``dimension``, ``metric``, ``dimension_value``, ``points``, ``mean``, ``min``,
         ``max``, ``stddev``.
     timeseries : pandas.DataFrame
@@ -73,7 +83,14 @@ class RunReport:
     wait_times : pandas.DataFrame
         Histogram of time to match and time to pickup (``wait_time_histogram``).
     metrics : tuple of str
-        The metrics of ``by_dimension``.
+        The metrics of ``by_dimension`` (stored names).
+    design_summary : pandas.DataFrame
+        Per design point: replicates, and each metric's mean, SD and t interval over them
+        (:func:`~sweeplib.analysis.design_point_summary`).
+    effects : tuple of Effects
+        Per metric (times in seconds): main effects and two-way interactions of the
+        dimensions with 2–12 values, with intervals (:func:`~sweeplib.analysis.effects`);
+        empty when no dimension is such a factor.
     """
 
     run_id: str
@@ -88,6 +105,30 @@ class RunReport:
     timeseries: pd.DataFrame
     wait_times: pd.DataFrame
     metrics: tuple[str, ...] = field(default=DEFAULT_METRICS)
+    design_summary: pd.DataFrame = field(default_factory=pd.DataFrame)
+    effects: tuple[Effects, ...] = ()
+
+    @property
+    def effect_metrics(self) -> tuple[str, ...]:
+        """The metrics of :attr:`effects` and :attr:`design_summary`, as analysis columns
+        (times in seconds: ``avg_time_to_match_s`` …)."""
+        return tuple(metric_column(m) for m in self.metrics)
+
+    def anova(self) -> pd.DataFrame:
+        """Every metric's ANOVA table (:attr:`Effects.anova`) in one frame, with a
+        ``metric`` column first; empty without effects or residual degrees of freedom."""
+        tables = [e.anova.assign(metric=e.metric) for e in self.effects if len(e.anova)]
+        if not tables:
+            return pd.DataFrame(
+                {name: [] for name in ("metric", "term", "df", "F", "p", "p_adjusted")}
+            )
+        table = pd.concat(tables, ignore_index=True)
+        return table[["metric", *[c for c in table.columns if c != "metric"]]]
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The effects' notes (unbalanced design, no intervals …), each once."""
+        return tuple(dict.fromkeys(note for e in self.effects for note in e.notes))
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -134,6 +175,7 @@ class RunReport:
                 f"{row.error_code} ({row.failed_shards})" for row in self.failures.itertuples()
             )
             lines.append(f"Failures by error code: {codes}.")
+        lines.extend(f"**Note**: {note}" for note in self.notes)
         return "  \n".join(lines)
 
 
@@ -152,9 +194,18 @@ def _shown(value: int | None) -> str:
     return "?" if value is None else str(value)
 
 
+def _stored(name: str) -> str:
+    """The stored column of a metric named in seconds (``avg_time_to_match_s`` →
+    ``avg_time_to_match_ms``); other names unchanged."""
+    if name.endswith("_s") and name.removesuffix("_s") + "_ms" in METRIC_NAMES:
+        return name.removesuffix("_s") + "_ms"
+    return name
+
+
 def _check_metrics(metrics: Sequence[str]) -> tuple[str, ...]:
     if isinstance(metrics, str):
         metrics = [metrics]
+    metrics = [_stored(name) for name in metrics]
     for name in metrics:
         if name not in METRIC_NAMES:
             raise InvalidRequest(
@@ -202,6 +253,47 @@ def metrics_by_dimension(
     if not frames:
         return pd.DataFrame({name: [] for name in columns})
     return pd.concat(frames, ignore_index=True)[columns]
+
+
+def _by_dimension(
+    points: pd.DataFrame, swept: Sequence[str], metrics: Sequence[str]
+) -> pd.DataFrame:
+    """What :func:`metrics_by_dimension` answers, from the points already read (no more
+    queries): per swept dimension, metric (stored units) and value, the points and the
+    mean, min, max and sample SD over them."""
+    columns = ["dimension", "metric", "dimension_value", "points", "mean", "min", "max", "stddev"]
+    rows = []
+    for dimension in swept:
+        for metric in metrics:
+            scale = 1000.0 if metric.endswith("_ms") else 1.0  # back to the stored unit
+            values = points[metric_column(metric)].astype("float64") * scale
+            for value, group in values.groupby(points[dimension], sort=False):
+                rows.append(
+                    {
+                        "dimension": dimension,
+                        "metric": metric,
+                        "dimension_value": value
+                        if isinstance(value, str)
+                        else json.dumps(_plain(value)),
+                        "points": int(group.notna().sum()),
+                        "mean": float(group.mean()),
+                        "min": float(group.min()),
+                        "max": float(group.max()),
+                        "stddev": float(group.std(ddof=1)) if group.notna().sum() > 1 else None,
+                    }
+                )
+    frame = pd.DataFrame(rows, columns=columns)
+    order = pd.to_numeric(frame["dimension_value"], errors="coerce")
+    return (
+        frame.assign(_order=order)
+        .sort_values(["dimension", "metric", "_order", "dimension_value"], kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
 
 
 def merge_timeseries(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
@@ -268,6 +360,7 @@ def run_report(
     metrics: Sequence[str] = DEFAULT_METRICS,
     timeseries_bucket_s: float = 60,
     wait_bucket_s: float = 30,
+    confidence: float = 0.95,
 ) -> RunReport:
     """Query everything the run report shows.
 
@@ -281,6 +374,8 @@ def run_report(
         ``shard_metrics`` columns to tabulate against each swept dimension.
     timeseries_bucket_s, wait_bucket_s
         Bucket widths (simulated seconds) of the time series and the wait histograms.
+    confidence
+        Two-sided coverage of the design-point and effect intervals.
 
     Returns
     -------
@@ -312,9 +407,18 @@ def run_report(
     if unknown:
         raise ObjectNotFound(f"run {run_id} (no run_context and no shard_outcomes rows)")
     committed = committed_point_indexes(coverage)
-    points = expand_dimensions(point_frame(engine, "point_metrics", committed, run_id=run_id))
-    dimensions = dimension_columns(points)
+    points = run_points(engine, run_id)
+    dimensions = list(dimensions_of(points))
     swept = swept_dimensions(points, dimensions)
+    factors = factor_dimensions(points)
+    run_effects = (
+        tuple(
+            effects(points, metric_column(m), dimensions=factors, confidence=confidence)
+            for m in chosen
+        )
+        if factors and len(points)
+        else ()
+    )
     activity = point_frame(engine, "point_trips_snapshots", committed, run_id=run_id)
     keys = points[["point_index", *dimensions]]
     activity = keys.merge(activity, on="point_index", how="right")
@@ -327,13 +431,7 @@ def run_report(
         activity=activity,
         dimensions=tuple(dimensions),
         swept=tuple(swept),
-        by_dimension=metrics_by_dimension(
-            engine,
-            run_id,
-            [label.removeprefix("dim_") for label in swept],
-            chosen,
-            points=committed,
-        ),
+        by_dimension=_by_dimension(points, swept, chosen),
         timeseries=point_frame(
             engine,
             "marketplace_timeseries",
@@ -351,4 +449,8 @@ def run_report(
             bucket_seconds=wait_bucket_s,
         ),
         metrics=chosen,
+        design_summary=design_point_summary(
+            points, [metric_column(m) for m in chosen], confidence=confidence
+        ),
+        effects=run_effects,
     )

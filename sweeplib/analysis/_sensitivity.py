@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import warnings
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
@@ -29,7 +31,17 @@ import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 from sweeplib.designs import design_from_provenance
 from sweeplib.errors import InvalidRequest
 
-__all__ = ["SENSITIVITY_COLUMNS", "sensitivity_indices"]
+__all__ = [
+    "SAMPLED_KINDS",
+    "SENSITIVITY_COLUMNS",
+    "Sensitivity",
+    "run_design",
+    "sensitivity_indices",
+    "sensitivity_report",
+]
+
+#: Design kinds sensitivity analysis applies to (sampled, with a unit-cube matrix).
+SAMPLED_KINDS: Final = ("random", "lhs", "sobol", "halton", "saltelli", "morris")
 
 #: The columns of :func:`sensitivity_indices`' table.
 SENSITIVITY_COLUMNS = ("factor", "method", "index", "value", "ci_low", "ci_high")
@@ -155,6 +167,7 @@ def sensitivity_indices(
             warnings.catch_warnings(),
         ):
             warnings.filterwarnings("ignore", message=".*Bin Merge Notice.*")
+            warnings.filterwarnings("ignore", message=".*Potential Bias Notice.*")
             result = delta.analyze(
                 dict(problem), drawn.unit, y, conf_level=confidence, seed=seed, num_resamples=50
             )
@@ -163,3 +176,174 @@ def sensitivity_indices(
         rows += _rows(names, "delta", "delta", result[key], result[f"{key}_conf"])
         rows += _rows(names, "delta", "S1", result["S1"], result["S1_conf"])
     return pd.DataFrame(rows, columns=list(SENSITIVITY_COLUMNS))
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """Sensitivity indices of several metrics over one run's sampled design.
+
+    Attributes
+    ----------
+    kind : str
+        The design kind (``saltelli``, ``morris``, ``lhs`` …).
+    factors : tuple of str
+        The design's factors.
+    table : pandas.DataFrame
+        ``metric`` then :data:`SENSITIVITY_COLUMNS`, one row per metric, factor and index.
+    skipped : dict
+        Metric → why it has no indices (constant over the design, …).
+    confidence : float
+    notes : tuple of str
+        What the reader must know, e.g. that the points ran on independent seeds (then
+        simulation noise is apportioned to the factors too).
+    """
+
+    kind: str
+    factors: tuple[str, ...]
+    table: pd.DataFrame
+    skipped: Mapping[str, str]
+    confidence: float
+    notes: tuple[str, ...] = ()
+
+    @property
+    def metrics(self) -> list[str]:
+        """The metrics with indices, in order."""
+        return list(dict.fromkeys(self.table["metric"]))
+
+    def indices(self, metric: str) -> pd.DataFrame:
+        """The rows of one metric (:data:`SENSITIVITY_COLUMNS`)."""
+        return self.table[self.table["metric"] == metric][list(SENSITIVITY_COLUMNS)]
+
+    def wide(self) -> pd.DataFrame:
+        """One row per metric and factor, one column per method and index (values only)."""
+        if self.table.empty:
+            return pd.DataFrame()
+        wide = self.table.pivot_table(
+            index=["metric", "factor"], columns=["method", "index"], values="value", sort=False
+        )
+        wide.columns = [f"{method} {index}" for method, index in wide.columns]
+        return wide.reset_index()
+
+    def headline(self) -> str:
+        """Markdown: the design, and per metric the factor that matters most."""
+        lines = [
+            f"**{self.kind} design** over {', '.join(f'`{f}`' for f in self.factors)}; "
+            f"{self.confidence:.0%} bootstrap intervals."
+        ]
+        main = {"saltelli": ("sobol", "ST"), "morris": ("morris", "mu_star")}.get(
+            self.kind, ("delta", "delta")
+        )
+        for metric in dict.fromkeys(self.table["metric"]):
+            part = self.table[
+                (self.table["metric"] == metric)
+                & (self.table["method"] == main[0])
+                & (self.table["index"] == main[1])
+            ].sort_values("value", ascending=False)
+            ranked = ", ".join(f"{r.factor} {r.value:.3g}" for r in part.itertuples())
+            lines.append(f"`{metric}` by {main[0]} {main[1]}: {ranked}.")
+        for metric, why in self.skipped.items():
+            lines.append(f"`{metric}` skipped: {why}.")
+        lines.extend(f"**Note**: {note}" for note in self.notes)
+        return "  \n".join(lines)
+
+
+def sensitivity_report(
+    frame: pd.DataFrame,
+    design: Mapping[str, Any],
+    metrics: Sequence[str] | str | None = None,
+    *,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> Sensitivity:
+    """:func:`sensitivity_indices` of every chosen metric of a run's points.
+
+    A metric that is constant over the design (nothing to apportion) is skipped and said
+    so in :attr:`Sensitivity.skipped`; a design point without a result is an error.
+
+    Raises
+    ------
+    InvalidRequest
+        A design that is not sampled, an unknown metric, missing design points.
+    """
+    from sweeplib.analysis._points import check_metrics
+
+    kind = str(design.get("kind"))
+    if kind not in SAMPLED_KINDS:
+        raise InvalidRequest(
+            "design",
+            f"sensitivity analysis needs a sampled design ({', '.join(SAMPLED_KINDS)}), "
+            f"got {kind!r}; a grid's effects are in the run report",
+        )
+    chosen = check_metrics(frame, metrics)
+    tables, skipped = [], {}
+    for metric in chosen:
+        values = frame[metric].dropna()
+        if values.empty or values.nunique() == 1:
+            skipped[metric] = "constant over the design"
+            continue
+        table = sensitivity_indices(frame, design, metric, confidence=confidence, seed=seed)
+        table.insert(0, "metric", metric)
+        tables.append(table)
+    table = (
+        pd.concat(tables, ignore_index=True)
+        if tables
+        else pd.DataFrame({name: [] for name in ("metric", *SENSITIVITY_COLUMNS)})
+    )
+    factors = tuple(design_from_provenance(design).names)
+    notes = []
+    if "seed" in frame.columns and "replicate" in frame.columns:
+        seeds_per_replicate = frame.groupby("replicate")["seed"].nunique()
+        if (seeds_per_replicate > 1).any():
+            notes.append(
+                "the design points ran on different seeds (seeding 'independent'), so "
+                "simulation noise is apportioned to the factors as well; run the design "
+                "with seeding 'common' (common random numbers) for the factors' own indices."
+            )
+    return Sensitivity(kind, factors, table, skipped, confidence, tuple(notes))
+
+
+def run_design(
+    run_id: str,
+    *,
+    data_dir: str | os.PathLike[str] | None = None,
+    bucket: str | None = None,
+    boto3_session: Any = None,
+) -> Mapping[str, Any]:
+    """The ``design`` provenance of a run, from its submission record: in a local
+    ``data_dir``, or in the results ``bucket`` (S3).
+
+    Raises
+    ------
+    InvalidRequest
+        Neither or both places given, no such run there, or a run without a design
+        (a plain grid or hand-made points).
+    """
+    from sweeplib.errors import ObjectNotFound
+    from sweeplib.submissions import load_submission
+
+    if (data_dir is None) == (bucket is None):
+        raise InvalidRequest("data_dir", "give the local data_dir or the results bucket")
+    if data_dir is not None:
+        from pathlib import Path
+
+        from sweeplib.storage import LocalObjectStore
+
+        if not Path(data_dir).is_dir():
+            raise InvalidRequest("data_dir", f"{data_dir} is not a folder (the local outcomes)")
+        store: Any = LocalObjectStore(data_dir)
+        where = str(data_dir)
+    else:
+        assert bucket is not None
+        from sweeplib.storage.s3 import S3ObjectStore
+
+        store = S3ObjectStore(bucket, session=boto3_session)
+        where = f"s3://{bucket}"
+    try:
+        request = load_submission(store, run_id).request
+    except ObjectNotFound:
+        raise InvalidRequest("run_id", f"no run {run_id!r} was accepted in {where}") from None
+    if request.design is None:
+        raise InvalidRequest(
+            "run_id", f"run {run_id!r} has no sampled design ({request.design_kind})"
+        )
+    return dict(request.design)

@@ -9,8 +9,9 @@ The local backend (default) queries ``--data-dir`` with DuckDB; ``--backend athe
 queries Athena (``--database``, ``--workgroup``, ``--output-location``; credentials from
 the usual AWS chain). ``-p NAME=VALUE`` sets any other parameter the notebook declares
 (values are JSON when they parse, else text), e.g. for the comparison notebook:
-``sweep report nightly-0412 --notebook compare_runs -p run_a=baseline -p run_b=nightly-0412``.
-The design notebook makes its run, so RUN_ID may be new there:
+``sweep report nightly-0412 --notebook compare_runs -p run_a=baseline -p run_b=nightly-0412``,
+and for the sensitivity analysis of a sampled design: ``sweep report RUN_ID --notebook
+sensitivity``. The design notebook makes its run, so RUN_ID may be new there:
 ``sweep report grid-7 --notebook design_sweep -p 'dimensions={"num_riders": [100, 200]}'
 -p shard_size=1 -p execute=true``.
 """
@@ -62,7 +63,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--notebook",
         default="run_report",
         metavar="NAME|PATH",
-        help="run_report (default), compare_runs, design_sweep, or a path to an .ipynb",
+        help=(
+            "run_report (default), compare_runs, sensitivity, design_sweep, or a path to an .ipynb"
+        ),
     )
     parser.add_argument(
         "--output-dir", default="reports", metavar="DIR", help="where to write (default reports)"

@@ -137,3 +137,124 @@ def test_estimate_figure():
     assert len(figure.axes) == 2
     assert figure.axes[1].get_title().startswith("on Lambda: $")
     assert png(figure).startswith(PNG)
+
+
+def _points_and_effects():
+    import numpy as np
+
+    from sweeplib.analysis import effects
+
+    rng = np.random.default_rng(1)
+    rows = [
+        {
+            "design_point": i,
+            "replicate": r,
+            "seed": r,
+            "a": a,
+            "b": b,
+            "avg_time_to_match_s": float(np.exp(rng.normal(a / 20, 1.0))),
+            "completed_trips": a + (b == "x") * 5 + rng.normal(),
+        }
+        for i, (a, b) in enumerate([(10, "x"), (10, "y"), (40, "x"), (40, "y")])
+        for r in range(3)
+        if not (a == 40 and b == "y")  # a missing combination
+    ]
+    frame = pd.DataFrame(rows)
+    frame.attrs["dimensions"] = ("a", "b")
+    return frame, [effects(frame, m) for m in ("completed_trips", "avg_time_to_match_s")]
+
+
+def test_effects_figures_draw_intervals_and_say_what_is_missing():
+    frame, chosen = _points_and_effects()
+    figure = plots.effects_figure(chosen)
+    assert len([a for a in figure.axes if a.get_visible()]) == 4  # 2 metrics × 2 factors
+    assert figure.axes[0].get_ylabel() == "completed trips"
+    assert figure.axes[2].get_ylabel() == "avg time to match (s)"  # seconds, one unit
+    # unbalanced: the plain means are drawn beside the estimated ones
+    assert any(line.get_label() == "plain mean" for line in figure.axes[0].get_lines())
+    assert png(figure).startswith(PNG)
+    # with the interaction the missing cell cannot be estimated: left blank
+    heat = plots.heatmap_figure(chosen)
+    assert len(heat.axes[0].texts) == 3
+    # an additive model predicts it: annotated as a prediction, not a measurement
+    from sweeplib.analysis import effects
+
+    additive = effects(frame, "completed_trips", interactions=False)
+    texts = [t.get_text() for t in plots.heatmap_figure(additive).axes[0].texts]
+    assert len(texts) == 4 and sum("(no points)" in t for t in texts) == 1
+    assert png(plots.interactions_figure(chosen)).startswith(PNG)
+    empty = plots.interactions_figure([])
+    assert "fewer than two factors" in empty.axes[0].texts[0].get_text()
+
+
+def test_distributions_use_a_log_axis_for_times_only():
+    frame, _ = _points_and_effects()
+    figure = plots.distribution_figure(
+        frame, ["avg_time_to_match_s", "completed_trips"], "a", log=True
+    )
+    times, trips = figure.axes[:2]
+    assert times.get_yscale() == "log" and trips.get_yscale() == "linear"
+    assert [t.get_text() for t in times.get_xticklabels()] == ["10", "40"]
+    assert (
+        "no swept dimension"
+        in plots.distribution_figure(frame, "completed_trips", []).axes[0].texts[0].get_text()
+    )
+
+
+def test_many_long_tick_labels_are_rotated_and_thinned():
+    from sweeplib.plots import _readable_ticks, new_figure
+
+    axes = new_figure().add_subplot()
+    labels = [f"configuration-{i}" for i in range(30)]
+    _readable_ticks(axes, labels)
+    shown = [t.get_text() for t in axes.get_xticklabels()]
+    assert sum(bool(t) for t in shown) <= 12
+    assert all(t.get_rotation() == 30 for t in axes.get_xticklabels())
+
+
+def test_forest_marks_significant_differences():
+    import numpy as np
+
+    from sweeplib.analysis import contrasts
+
+    rng = np.random.default_rng(2)
+    rows = [
+        {
+            "seed": r,
+            "replicate": r,
+            "commission_rate": rate,
+            "platform_revenue": 10 + 20 * rate + rng.normal(0, 0.1),
+        }
+        for rate in (0.1, 0.2, 0.3)
+        for r in range(5)
+    ]
+    frame = pd.DataFrame(rows)
+    frame.attrs["dimensions"] = ("commission_rate",)
+    result = contrasts(frame, {"commission_rate": 0.1}, metrics="platform_revenue")
+    figure = plots.forest_figure(result)
+    (axes,) = figure.axes
+    by_height = sorted(axes.get_yticklabels(), key=lambda t: -t.get_position()[1])
+    assert [t.get_text() for t in by_height] == ["commission_rate=0.2", "commission_rate=0.3"]
+    colors = [line.get_color() for line in axes.get_lines() if line.get_marker() == "o"]
+    assert colors == ["#c62828", "#c62828"]  # both far from 0: significant, red
+    assert png(figure).startswith(PNG)
+    relative = plots.forest_figure(result, relative=True)
+    assert relative.axes[0].get_title().startswith("Δ% ")
+
+
+def test_sensitivity_bars_per_metric_and_method():
+    table = pd.DataFrame(
+        {
+            "metric": ["m"] * 4,
+            "factor": ["x", "y", "x", "y"],
+            "method": ["sobol"] * 4,
+            "index": ["S1", "S1", "ST", "ST"],
+            "value": [0.9, 0.0, 0.95, 0.0],
+            "ci_low": [0.8, -0.01, 0.9, 0.0],
+            "ci_high": [1.0, 0.01, 1.0, 0.0],
+        }
+    )
+    figure = plots.sensitivity_figure(table)
+    (axes,) = figure.axes
+    assert len(axes.patches) == 4 and axes.get_title() == "m — sobol"
+    assert png(figure).startswith(PNG)
