@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 CHECKOV_VENV ?= .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 
-.PHONY: help venv compile-kernel pure-kernel test lint format demo bench bench-kernel bench-sweep bench-submit bench-streams bench-reliability bench-analysis package lock-lambda checkov render-terraform deploy destroy kernel report strip-notebooks clean
+.PHONY: help venv compile-kernel pure-kernel test lint format demo bench bench-kernel bench-sweep bench-submit bench-streams bench-reliability bench-analysis bench-stats package lock-lambda checkov render-terraform deploy destroy kernel report strip-notebooks clean
 
 help:
 	@echo "make demo          set up, run an 8-point sweep locally into $(DATA_DIR)/, query it with Athena SQL"
@@ -29,6 +29,7 @@ help:
 	@echo "make bench-streams coupling of neighbouring seeds per rng_layout (SIM_SPEC deviation 6)"
 	@echo "make bench-reliability  fuzz, forged messages, crashes in acceptance, races, replay/status times"
 	@echo "make bench-analysis  named queries before/after consolidation, 10k and 200k points"
+	@echo "make bench-stats     effects, contrasts, summaries, sensitivity on 200k points"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -143,6 +144,12 @@ BENCH_CACHE ?= /tmp/sweeplib-bench
 BENCH_SIZES ?= 10000,200000
 bench-analysis: $(STAMP)
 	$(BIN)/python -m benchmarks.analysis --cache $(BENCH_CACHE) --sizes $(BENCH_SIZES)
+
+# The research statistics on 200,000 points (in memory; STATS_ARGS="--data-dir DIR
+# --run-id RUN" also times run_points and run_report on a run folder).
+STATS_ARGS ?=
+bench-stats: $(STAMP)
+	$(BIN)/python -m benchmarks.statistics $(STATS_ARGS)
 
 # The demo: a real 8-point sweep in 4 shards, one failure injected on purpose (shard 1),
 # then the run profile, failure diagnostics and per-point metrics from DuckDB, written

@@ -641,7 +641,7 @@ def forest_figure(
     rows = max(1, math.ceil(len(chosen) / columns))
     figure = new_figure(rows, columns, width=3.8, height=0.35 * len(treatments) + 1.5)
     if table.empty or not chosen:
-        return _empty(figure, "no contrasts")
+        return _empty(figure, contrasts.headline().strip("*"))
     panels = figure.subplots(rows, columns, squeeze=False)
     positions = list(range(len(treatments)))[::-1]
     for index, metric in enumerate(chosen):

@@ -44,6 +44,8 @@ from sweeplib.analysis._contrasts import (
     Contrasts,
     compare_configurations,
     contrasts,
+    default_baseline,
+    no_contrasts,
 )
 from sweeplib.analysis._design import (
     Execution,
@@ -191,6 +193,7 @@ __all__ = [
     "compare_runs",
     "compared_metrics",
     "contrasts",
+    "default_baseline",
     "design_point_summary",
     "dimension_columns",
     "dimension_table",
@@ -210,6 +213,7 @@ __all__ = [
     "metric_column",
     "metrics_by_dimension",
     "named_frame",
+    "no_contrasts",
     "open_engine",
     "paired_difference",
     "plan_preview",

@@ -45,7 +45,14 @@ from sweeplib.contracts import validate_run_id
 from sweeplib.errors import InvalidRequest
 from sweeplib.query import QueryEngine
 
-__all__ = ["CONTRAST_COLUMNS", "Contrasts", "compare_configurations", "contrasts"]
+__all__ = [
+    "CONTRAST_COLUMNS",
+    "Contrasts",
+    "compare_configurations",
+    "contrasts",
+    "default_baseline",
+    "no_contrasts",
+]
 
 #: The columns of :attr:`Contrasts.table`.
 CONTRAST_COLUMNS: Final = (
@@ -111,6 +118,8 @@ class Contrasts:
 
     def headline(self) -> str:
         """A few Markdown lines: what was compared with what, and what stands out."""
+        if not self.treatments:
+            return f"No contrasts: {self.baseline}."
         lines = [
             f"**Baseline** {self.baseline}; **treatments**: "
             + ("; ".join(self.treatments) or "none")
@@ -138,6 +147,33 @@ class Contrasts:
         else:
             lines.append("No difference is significant after the correction.")
         return "  \n".join(lines)
+
+
+def no_contrasts(reason: str) -> Contrasts:
+    """An empty :class:`Contrasts` whose headline says ``reason`` (nothing to compare)."""
+    return Contrasts(
+        baseline=reason,
+        treatments=(),
+        factors=(),
+        match_on=(),
+        metrics=(),
+        table=pd.DataFrame({name: [] for name in CONTRAST_COLUMNS}),
+        strata=pd.DataFrame(),
+        confidence=0.95,
+        adjust="holm",
+    )
+
+
+def default_baseline(frame: pd.DataFrame) -> dict[str, Any] | None:
+    """The baseline a report compares against when none is given: the first value of the
+    first dimension that takes 2–12 values (``None`` when there is none)."""
+    from sweeplib.analysis._effects import factor_dimensions
+
+    factors = factor_dimensions(frame)
+    if not factors:
+        return None
+    first = level_order(frame[factors[0]])[0]
+    return {factors[0]: first.item() if hasattr(first, "item") else first}
 
 
 def _label(factors: Sequence[str], values: Sequence[Any]) -> str:
@@ -300,10 +336,11 @@ def contrasts(
     match_on = list(match_on)
     base_values = [baseline[f] for f in factors]
 
-    arm_keys = frame[factors].apply(lambda r: tuple(_key(v) for v in r), axis=1)
+    arm_codes, arm_key_of = _codes(frame, factors)
     arms: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-    for key, values in zip(arm_keys, frame[factors].itertuples(index=False), strict=True):
-        arms.setdefault(key, tuple(values))
+    code_of: dict[tuple[Any, ...], int] = {}
+    for code, (key, values) in arm_key_of.items():
+        arms[key], code_of[key] = values, code
     base_key = tuple(_key(v) for v in base_values)
     if base_key not in arms:
         present = "; ".join(_label(factors, v) for v in arms.values())
@@ -328,18 +365,20 @@ def contrasts(
             "baseline", f"nothing to compare: every point has {_label(factors, base_values)}"
         )
 
-    stratum_keys = (
-        frame[match_on].apply(lambda r: tuple(_key(v) for v in r), axis=1)
-        if match_on
-        else pd.Series([()] * len(frame), index=frame.index)
-    )
-    base_rows = arm_keys == base_key
+    stratum_codes, stratum_key_of = _codes(frame, match_on)
+    # one pass over the points: the cell of every (arm, stratum)
+    cells = dict(list(frame.groupby([arm_codes, stratum_codes], sort=False)))
+    strata_of: dict[int, set[int]] = {}
+    for arm, stratum in cells:
+        strata_of.setdefault(arm, set()).add(stratum)
+    base_code = code_of[base_key]
     rows, stratum_rows = [], []
     for key in ordered:
         label = _label(factors, arms[key])
-        treat_rows = arm_keys == key
+        code = code_of[key]
         shared = sorted(
-            set(stratum_keys[base_rows]) & set(stratum_keys[treat_rows]), key=_natural_key
+            strata_of.get(base_code, set()) & strata_of.get(code, set()),
+            key=lambda s: _natural_key(stratum_key_of[s][0]),
         )
         if not shared:
             raise InvalidRequest(
@@ -350,15 +389,14 @@ def contrasts(
         for metric in chosen:
             parts = []
             for stratum in shared:
-                base = frame[base_rows & (stratum_keys == stratum)]
-                treat = frame[treat_rows & (stratum_keys == stratum)]
+                base, treat = cells[(base_code, stratum)], cells[(code, stratum)]
                 d = _stratum_difference(base, treat, metric, confidence)
                 parts.append(d)
                 stratum_rows.append(
                     {
                         "treatment": label,
                         "metric": metric,
-                        **dict(zip(match_on, stratum, strict=True)),
+                        **dict(zip(match_on, stratum_key_of[stratum][1], strict=True)),
                         "delta": d.delta,
                         "se": d.se,
                         "df": d.df,
@@ -370,9 +408,7 @@ def contrasts(
                     }
                 )
             overall = _combine(parts, confidence)
-            in_base = frame[base_rows & stratum_keys.isin(shared)]
-            in_treat = frame[treat_rows & stratum_keys.isin(shared)]
-            base_mean = float(in_base.groupby(stratum_keys[in_base.index])[metric].mean().mean())
+            base_mean = float(np.mean([cells[(base_code, s)][metric].mean() for s in shared]))
             rows.append(
                 {
                     "treatment": label,
@@ -388,8 +424,8 @@ def contrasts(
                     "p": _p_value(overall),
                     "method": overall.method,
                     "strata": len(shared),
-                    "baseline_points": len(in_base),
-                    "treatment_points": len(in_treat),
+                    "baseline_points": sum(len(cells[(base_code, s)]) for s in shared),
+                    "treatment_points": sum(len(cells[(code, s)]) for s in shared),
                 }
             )
     table = pd.DataFrame(rows)
@@ -408,6 +444,21 @@ def contrasts(
         confidence=confidence,
         adjust=adjust,
     )
+
+
+def _codes(
+    frame: pd.DataFrame, columns: Sequence[str]
+) -> tuple[pd.Series, dict[int, tuple[tuple[Any, ...], tuple[Any, ...]]]]:
+    """A group number per point over ``columns`` (missing values form their own group),
+    and per number its key (:func:`_key` of each value) and its values."""
+    if not columns:
+        return pd.Series(0, index=frame.index), {0: ((), ())}
+    codes = frame.groupby(list(columns), dropna=False, sort=False).ngroup()
+    firsts = frame.loc[~codes.duplicated(), list(columns)]
+    return codes, {
+        int(code): (tuple(_key(v) for v in values), tuple(values))
+        for code, values in zip(codes[firsts.index], firsts.itertuples(index=False), strict=True)
+    }
 
 
 def _natural_key(values: tuple[Any, ...]) -> tuple[tuple[int, Any], ...]:

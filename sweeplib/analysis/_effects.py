@@ -161,18 +161,6 @@ class Effects:
     adjust: str
 
 
-def _model_matrix(model: Any, grid: pd.DataFrame) -> np.ndarray:
-    """The fitted model's design matrix of new rows (patsy or formulaic, whichever
-    statsmodels used for the formula)."""
-    spec = model.model.data.model_spec
-    if hasattr(spec, "get_model_matrix"):  # formulaic
-        return np.asarray(spec.get_model_matrix(grid), dtype=float)
-    from patsy import build_design_matrices
-
-    (matrix,) = build_design_matrices([spec], grid)
-    return np.asarray(matrix, dtype=float)
-
-
 def _estimates(
     rows: np.ndarray, beta: np.ndarray, cov: np.ndarray, projector: np.ndarray, df: float, q: float
 ) -> tuple[np.ndarray, ...]:
@@ -243,59 +231,45 @@ def effects(
         raise InvalidRequest("dimensions", "no dimension with 2 or more values to analyse")
     levels = {name: level_order(data[name]) for name in factors}
     safe = {name: f"f{i}" for i, name in enumerate(factors)}
-    model_data = pd.DataFrame(
-        {safe[name]: pd.Categorical(data[name], categories=levels[name]) for name in factors}
-    )
-    model_data["y"] = data[column].astype("float64").to_numpy()
     main_terms = [f"C({safe[name]})" for name in factors]
     pair_terms = [f"{a}:{b}" for a, b in itertools.combinations(main_terms, 2)]
     notes: list[str] = []
 
-    cells = data.groupby(factors, observed=True).size()
+    cells = _cells(data, factors, column, levels, safe)
     complete = int(np.prod([len(v) for v in levels.values()]))
-    balanced = len(cells) == complete and cells.nunique() == 1
+    balanced = len(cells) == complete and cells["n"].nunique() == 1
     if not balanced:
         notes.append(
             f"Unbalanced: {len(cells)} of {complete} combinations of "
-            f"{', '.join(factors)} have points, with {int(cells.min())}–{int(cells.max())} "
-            "points each; plain means per level are confounded with what is missing, so "
-            "read the estimated marginal means (emm)."
+            f"{', '.join(factors)} have points, with {int(cells['n'].min())}–"
+            f"{int(cells['n'].max())} points each; plain means per level are confounded "
+            "with what is missing, so read the estimated marginal means (emm)."
         )
 
-    from statsmodels.formula.api import ols
-
-    def fit(terms: list[str]) -> Any:
-        formula = "y ~ " + " + ".join(terms)
-        with warnings.catch_warnings():
-            # rank deficiency (missing combinations) is handled: estimability is checked
-            warnings.simplefilter("ignore")
-            return formula, ols(formula, model_data).fit()
-
     use_pairs = interactions and bool(pair_terms)
-    formula, model = fit(main_terms + (pair_terms if use_pairs else []))
-    if use_pairs and model.df_resid < 1:
+    model = _CellModel(cells, main_terms + (pair_terms if use_pairs else []))
+    if use_pairs and model.residual_df < 1:
         notes.append(
             "Two-way interactions left out: the points leave no residual degrees of freedom "
             "for them (replicate the points to estimate interactions with intervals)."
         )
         use_pairs = False
-        formula, model = fit(main_terms)
-    residual_df = float(model.df_resid)
+        model = _CellModel(cells, main_terms)
+    residual_df = model.residual_df
     if residual_df < 1:
         notes.append("No residual degrees of freedom: no intervals (replicate the points).")
     q = float(stats.t.ppf(0.5 + confidence / 2.0, residual_df)) if residual_df >= 1 else math.nan
-
-    exog = np.asarray(model.model.exog)
+    formula = model.formula
+    exog = model.exog
     projector = np.linalg.pinv(exog) @ exog
-    beta = np.asarray(model.params)
-    # no residual degrees of freedom: no variance to estimate (the intervals stay empty)
-    cov = np.asarray(model.cov_params()) if residual_df >= 1 else np.zeros((beta.size,) * 2)
+    beta = model.beta
+    cov = model.cov()
     grid = pd.DataFrame(
         list(itertools.product(*levels.values())), columns=[safe[n] for n in factors]
     )
     for name in factors:
         grid[safe[name]] = pd.Categorical(grid[safe[name]], categories=levels[name])
-    grid_x = _model_matrix(model, grid)
+    grid_x = model.matrix(grid)
 
     main_rows = []
     for name in factors:
@@ -350,7 +324,7 @@ def effects(
             "Some marginal means cannot be estimated from the points present (whole "
             "combinations are missing): they are left empty."
         )
-    table = _anova(model, factors, safe, residual_df if anova else 0.0, adjust)
+    table = _anova(cells, model, main_terms, pair_terms if use_pairs else [], safe, adjust, anova)
     pairs = pd.DataFrame(pair_rows, columns=_PAIR_COLUMNS)
     pairs[["level_a", "level_b"]] = pairs[["level_a", "level_b"]].astype(object)
     return Effects(
@@ -370,30 +344,104 @@ def effects(
 
 
 def _anova(
-    model: Any, factors: list[str], safe: dict[str, str], residual_df: float, adjust: AdjustMethod
+    cells: pd.DataFrame,
+    model: _CellModel,
+    main_terms: list[str],
+    pair_terms: list[str],
+    safe: dict[str, str],
+    adjust: AdjustMethod,
+    wanted: bool,
 ) -> pd.DataFrame:
+    """Type II ANOVA (what ``statsmodels.stats.anova.anova_lm(typ=2)`` computes): each
+    term's sum of squares is the residual SS gained by adding it to the model of every
+    term that does not contain it; F against the full model's residual mean square."""
     columns = ["term", "df", "F", "p", "p_adjusted", "significant"]
-    if residual_df < 1:
+    if not wanted or model.residual_df < 1 or model.rss == 0.0:
         return pd.DataFrame({name: [] for name in columns})
-    from statsmodels.stats.anova import anova_lm
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # singular-matrix notes on unbalanced designs
-        table = anova_lm(model, typ=2)
-    table = table.drop(index="Residual")
+    terms = main_terms + pair_terms
+    mean_square = model.rss / model.residual_df
     names = {f"C({code})": name for name, code in safe.items()}
+    rows = []
+    for term in terms:
+        parts = set(term.split(":"))
+        others = [t for t in terms if t != term and not parts < set(t.split(":"))]
+        without = _CellModel(cells, others)
+        with_term = _CellModel(cells, [*others, term])
+        df = with_term.rank - without.rank
+        if df < 1:
+            continue  # not estimable apart from the others (missing combinations)
+        f_value = (without.rss - with_term.rss) / df / mean_square
+        rows.append(
+            {
+                "term": " × ".join(names.get(p, p) for p in term.split(":")),
+                "df": float(df),
+                "F": f_value,
+                "p": float(stats.f.sf(f_value, df, model.residual_df)),
+            }
+        )
+    table = pd.DataFrame(rows, columns=columns[:4])
+    reject, adjusted = adjust_pvalues(table["p"].tolist(), method=adjust)
+    table["p_adjusted"] = adjusted
+    table["significant"] = reject
+    return table
 
-    def term(label: str) -> str:
-        return " × ".join(names.get(part, part) for part in label.split(":"))
 
-    reject, adjusted = adjust_pvalues(table["PR(>F)"].tolist(), method=adjust)
-    return pd.DataFrame(
-        {
-            "term": [term(label) for label in table.index],
-            "df": table["df"].to_numpy(),
-            "F": table["F"].to_numpy(),
-            "p": table["PR(>F)"].to_numpy(),
-            "p_adjusted": adjusted,
-            "significant": reject,
-        }
+def _cells(
+    data: pd.DataFrame,
+    factors: list[str],
+    column: str,
+    levels: dict[str, list[Any]],
+    safe: dict[str, str],
+) -> pd.DataFrame:
+    """One row per combination of the factors that has points: its count, mean and the
+    sum of squares within it — all a model of categorical factors needs (its fit on the
+    points equals the weighted fit on these rows, whatever the number of points)."""
+    grouped = data.groupby(factors, observed=True, sort=True)[column]
+    stats_ = grouped.agg(["size", "mean", "var"]).reset_index()
+    cells = pd.DataFrame(
+        {safe[name]: pd.Categorical(stats_[name], categories=levels[name]) for name in factors}
     )
+    cells["n"] = stats_["size"].to_numpy()
+    cells["y"] = stats_["mean"].to_numpy(dtype=float)
+    cells["ss"] = (stats_["var"].fillna(0.0) * (stats_["size"] - 1)).to_numpy(dtype=float)
+    return cells
+
+
+class _CellModel:
+    """OLS of the points on categorical factors, fitted on the cell statistics: weighted
+    least squares of the cell means (weights: the counts, statsmodels WLS) gives the
+    points' coefficients; the residual SS adds the within-cell SS; the residual df is the
+    number of points minus the rank."""
+
+    def __init__(self, cells: pd.DataFrame, terms: list[str]) -> None:
+        from statsmodels.formula.api import wls
+
+        self.formula = "y ~ " + (" + ".join(terms) if terms else "1")
+        with warnings.catch_warnings():
+            # rank deficiency (missing combinations) is handled: estimability is checked
+            warnings.simplefilter("ignore")
+            self.fit = wls(self.formula, cells, weights=cells["n"]).fit(method="pinv")
+        self.exog = np.asarray(self.fit.model.exog, dtype=float)
+        self.beta = np.asarray(self.fit.params, dtype=float)
+        self.rank = int(np.linalg.matrix_rank(self.exog))
+        self.points = int(cells["n"].sum())
+        self.residual_df = float(self.points - self.rank)
+        self.rss = float(cells["ss"].sum() + self.fit.ssr)
+
+    def cov(self) -> np.ndarray:
+        """Covariance of the coefficients (zeros without residual degrees of freedom)."""
+        if self.residual_df < 1:
+            return np.zeros((self.beta.size,) * 2)
+        sigma2 = self.rss / self.residual_df
+        return np.asarray(self.fit.normalized_cov_params, dtype=float) * sigma2
+
+    def matrix(self, rows: pd.DataFrame) -> np.ndarray:
+        """The design matrix of new rows (patsy or formulaic, whichever statsmodels
+        used for the formula)."""
+        spec = self.fit.model.data.model_spec
+        if hasattr(spec, "get_model_matrix"):  # formulaic
+            return np.asarray(spec.get_model_matrix(rows), dtype=float)
+        from patsy import build_design_matrices
+
+        (matrix,) = build_design_matrices([spec], rows)
+        return np.asarray(matrix, dtype=float)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
+from sweeplib.analysis._contrasts import (
+    Contrasts,
+    contrasts,
+    default_baseline,
+    no_contrasts,
+)
 from sweeplib.analysis._effects import (
     Effects,
     design_point_summary,
@@ -18,6 +24,7 @@ from sweeplib.analysis._effects import (
 from sweeplib.analysis._engines import committed_point_indexes, named_frame, point_frame
 from sweeplib.analysis._frames import swept_dimensions
 from sweeplib.analysis._points import dimensions_of, metric_column, run_points
+from sweeplib.analysis._stats import AdjustMethod
 from sweeplib.contracts import validate_run_id
 from sweeplib.errors import InvalidRequest, ObjectNotFound
 from sweeplib.query import QueryEngine
@@ -113,6 +120,34 @@ class RunReport:
         """The metrics of :attr:`effects` and :attr:`design_summary`, as analysis columns
         (times in seconds: ``avg_time_to_match_s`` …)."""
         return tuple(metric_column(m) for m in self.metrics)
+
+    def contrasts(
+        self,
+        baseline: Mapping[str, Any] | None = None,
+        *,
+        metrics: Sequence[str] | None = None,
+        confidence: float = 0.95,
+        adjust: AdjustMethod = "holm",
+    ) -> Contrasts:
+        """Every other configuration of the baseline's dimensions against it, within the
+        run (:func:`~sweeplib.analysis.contrasts`; default metrics: :attr:`effect_metrics`).
+
+        Parameters
+        ----------
+        baseline
+            E.g. ``{"num_drivers": 100}`` (a set of points) or values of every swept
+            dimension (one design point); default: the first value of the first factor.
+        """
+        chosen = baseline if baseline else default_baseline(self.points)
+        if chosen is None:
+            return no_contrasts("no dimension takes 2–12 values in this run")
+        return contrasts(
+            self.points,
+            chosen,
+            metrics=list(metrics) if metrics is not None else list(self.effect_metrics),
+            confidence=confidence,
+            adjust=adjust,
+        )
 
     def anova(self) -> pd.DataFrame:
         """Every metric's ANOVA table (:attr:`Effects.anova`) in one frame, with a

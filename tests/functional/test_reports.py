@@ -67,7 +67,8 @@ def test_sweep_report_writes_the_notebook_and_html_without_code(data_dir, tmp_pa
         for o in c.outputs
         if "image/png" in o.get("data", {})
     ]
-    assert len(images) == 7
+    # coverage, effects, interactions, heatmap, forest, distributions, time series, waits
+    assert len(images) == 8
 
     html = (reports / f"{stem}.html").read_text(encoding="utf-8")
     assert "<img" in html and "<table" in html and "Run report" in html

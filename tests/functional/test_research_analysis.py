@@ -120,3 +120,16 @@ def test_run_design_refuses_a_grid_and_an_unknown_run(data):
     with pytest.raises(InvalidRequest) as error:
         analysis.run_design("base")
     assert error.value.field == "data_dir"
+
+
+def test_the_run_report_contrasts_within_the_run(data):
+    folder, _ = data
+    with DuckDBQueryEngine(folder) as engine:
+        report = analysis.run_report(engine, "treat")
+    within = report.contrasts()  # default: the first value of the first factor
+    assert within.baseline == "num_drivers=30" and within.treatments == ("num_drivers=60",)
+    assert set(within.table["method"]) == {"paired"}  # common seeds across design points
+    assert list(within.table["metric"]) == list(report.effect_metrics)
+    chosen = report.contrasts({"num_drivers": 60}, metrics=["completed_trips"])
+    assert chosen.treatments == ("num_drivers=30",) and len(chosen.table) == 1
+    assert report.design_summary["replicates"].tolist() == [3, 3]

@@ -23,8 +23,8 @@ def test_run_report_shows_every_table_and_figure(local_runs, tmp_path):
         {"run_id": RUN_A, "backend": "local", "data_dir": str(local_runs)},
     )
     # tables: profile, coverage, failures, points, design points, activity, wait summary;
-    # figures: coverage, effects, interactions, heatmap, distributions, timeseries, waits
-    assert_tables_and_figures(output, tables=7, figures=4 + 3)
+    # figures: coverage, effects, interactions, heatmap, forest, distributions, timeseries, waits
+    assert_tables_and_figures(output, tables=7, figures=4 + 4)
     text = Path(output).read_text()
     assert "injected_failure" in text  # the failure table names the failed shard's code
     # 4 points in shards [0, 2), [2, 3), [3, 4); shard 2 failed on purpose.

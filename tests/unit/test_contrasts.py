@@ -130,3 +130,14 @@ def test_bad_baselines_name_the_field():
     with pytest.raises(InvalidRequest) as error:
         contrasts(disjoint, {"commission_rate": 0.1}, match_on=["num_drivers"])
     assert error.value.field == "match_on"
+
+
+def test_the_default_baseline_is_the_first_value_of_the_first_factor():
+    from sweeplib.analysis import default_baseline, no_contrasts
+
+    assert default_baseline(arms(strata=(40, 80))) == {"commission_rate": 0.1}
+    one = frame([{"seed": 1, "commission_rate": 0.1, "num_drivers": 40, "platform_revenue": 1.0}])
+    assert default_baseline(one) is None
+    empty = no_contrasts("no dimension takes 2–12 values")
+    assert empty.headline() == "No contrasts: no dimension takes 2–12 values."
+    assert empty.table.empty

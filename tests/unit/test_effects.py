@@ -154,3 +154,37 @@ def test_marginal_mean_intervals_cover_the_truth_at_their_level():
         row = main_row(result, "a", 40)
         covered += row["low"] <= truth <= row["high"]
     assert 0.92 <= covered / trials <= 0.98
+
+
+def test_the_fit_on_cell_statistics_is_statsmodels_fit_on_the_points():
+    """effects() fits on per-combination counts, means and sums of squares (so 200,000
+    points cost what 120 do): the same coefficients, residuals and type II ANOVA as
+    statsmodels' OLS and anova_lm on every point."""
+    import statsmodels.formula.api as smf
+    from statsmodels.stats.anova import anova_lm
+
+    frame = points(replicates=3, noise=1.0, seed=5, drop={(10, "fifo", 0), (40, "hungarian", 1)})
+    result = effects(frame, "conversion_rate")
+    full = smf.ols("conversion_rate ~ C(a) * C(b)", frame).fit()
+    assert result.residual_df == full.df_resid
+    expected = anova_lm(full, typ=2)
+    anova = result.anova.set_index("term")
+    for term, label in (("a", "C(a)"), ("b", "C(b)"), ("a × b", "C(a):C(b)")):
+        assert anova.loc[term, "F"] == pytest.approx(expected.loc[label, "F"])
+        assert anova.loc[term, "p"] == pytest.approx(expected.loc[label, "PR(>F)"])
+    # the EMM of a=40: the points' model averaged over b's levels, with its standard error
+    grid = pd.DataFrame({"a": [40, 40], "b": ["fifo", "hungarian"]})
+    prediction = full.get_prediction(grid).summary_frame()
+    row = main_row(result, "a", 40)
+    assert row["emm"] == pytest.approx(prediction["mean"].mean())
+    interval = full.t_test(_average_row(full, grid)).conf_int(alpha=0.05)[0]
+    assert row["low"] == pytest.approx(interval[0])
+    assert row["high"] == pytest.approx(interval[1])
+
+
+def _average_row(fit, grid):
+    """The contrast row of a prediction averaged over ``grid`` (patsy, as statsmodels)."""
+    from patsy import build_design_matrices
+
+    (matrix,) = build_design_matrices([fit.model.data.model_spec], grid)
+    return np.asarray(matrix).mean(axis=0)

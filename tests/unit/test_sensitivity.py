@@ -60,6 +60,16 @@ def test_morris_mu_star_is_the_effect_per_range_and_zero_for_the_ignored_factor(
 def test_the_model_free_estimate_works_on_any_sampled_design():
     design = make_design("lhs", FACTORS, samples=512, seed=3)
     table = sensitivity_indices(frame_for(design), design.provenance, "m", seed=3)
+    assert set(table.method) == {"rbd_fast"}
+    assert index(table, "rbd_fast", "S1", "commission_rate").value > 0.8
+    assert index(table, "rbd_fast", "S1", "base_fare").value < 0.1
+
+
+def test_the_delta_measure_on_request():
+    design = make_design("lhs", FACTORS, samples=256, seed=3)
+    table = sensitivity_indices(
+        frame_for(design), design.provenance, "m", seed=3, model_free="delta"
+    )
     assert set(table.method) == {"delta"}
     assert index(table, "delta", "S1", "commission_rate").value > 0.8
     assert index(table, "delta", "S1", "base_fare").value < 0.1
@@ -67,6 +77,9 @@ def test_the_model_free_estimate_works_on_any_sampled_design():
         index(table, "delta", "delta", "commission_rate").value
         > index(table, "delta", "delta", "base_fare").value
     )
+    with pytest.raises(InvalidRequest) as error:
+        sensitivity_indices(frame_for(design), design.provenance, "m", model_free="sobol")
+    assert error.value.field == "model_free"
 
 
 def test_refusals_name_the_problem():
