@@ -12,12 +12,12 @@ CHECKOV := $(CHECKOV_VENV)/bin/checkov
 .PHONY: help venv compile-kernel pure-kernel test lint format demo bench bench-kernel bench-sweep bench-submit bench-streams bench-reliability bench-analysis bench-stats package lock-lambda checkov render-terraform deploy destroy kernel report strip-notebooks clean
 
 help:
-	@echo "make demo          set up, run an 8-point sweep locally, query it with Athena SQL"
+	@echo "make demo          set up, run an 8-point sweep locally into $(DATA_DIR)/, query it with Athena SQL"
 	@echo "make test          create $(VENV), install sweeplib[$(EXTRAS)], compile the kernel, run the test suite"
 	@echo "make compile-kernel  compile the kernel in place with mypyc (ADR 0020); make pure-kernel removes it"
 	@echo "make lint          ruff + mypy (strict for sweeplib) + import-linter contracts"
 	@echo "make kernel        register the JupyterLab kernel 'Python (sweeplib)' for this venv"
-	@echo "make report RUN_ID=<id> [BACKEND=local|athena]  papermill report -> reports/*.ipynb + .html"
+	@echo "make report RUN_ID=<id> [BACKEND=local|athena] [DATA_DIR=$(DATA_DIR)]  papermill report -> reports/*.ipynb + .html"
 	@echo "make strip-notebooks  strip outputs from notebooks/*.ipynb before committing"
 	@echo "make package       build dist/sweep-lambda.zip for the Lambda (Python 3.12)"
 	@echo "make deploy        package + terraform apply (docs/deploy.md); make destroy"
@@ -73,9 +73,11 @@ format: $(STAMP)
 kernel: $(STAMP)
 	$(BIN)/python -m ipykernel install --sys-prefix --name sweeplib --display-name "Python (sweeplib)"
 
+# One local outcome folder for `make demo` and `make report` (and every `sweep` command's
+# default): `make demo && make report RUN_ID=demo-run-001` reports on the demo.
+DATA_DIR ?= data
 RUN_ID ?=
 BACKEND ?= local
-DATA_DIR ?= data
 REPORTS_DIR ?= reports
 report: $(STAMP)
 	@test -n "$(RUN_ID)" || { echo "usage: make report RUN_ID=<run id> [BACKEND=local|athena] [DATA_DIR=data] [DATABASE=…] [WORKGROUP=…] [OUTPUT_LOCATION=s3://…]"; exit 2; }
@@ -151,21 +153,23 @@ bench-stats: $(STAMP)
 
 # The demo: a real 8-point sweep in 4 shards, one failure injected on purpose (shard 1),
 # then the run profile, failure diagnostics and per-point metrics from DuckDB, written
-# in Athena's dialect (the same named queries run in Athena).
-DEMO_DIR ?= demo-data
+# in Athena's dialect (the same named queries run in Athena). It writes into DATA_DIR,
+# the folder `make report` reads, and deletes nothing there (other runs may live in it):
+# run again, the same request resumes demo-run-001 (nothing left to run; shard 1 stays
+# failed) and the same tables print.
 DEMO_RUN := demo-run-001
 demo: $(STAMP)
-	rm -rf $(DEMO_DIR)
 	$(BIN)/sweep plan examples/demo-request.json
-	$(BIN)/sweep run examples/demo-request.json --data-dir $(DEMO_DIR)
-	$(BIN)/sweep status $(DEMO_RUN) --data-dir $(DEMO_DIR)
+	$(BIN)/sweep run examples/demo-request.json --data-dir $(DATA_DIR)
+	$(BIN)/sweep status $(DEMO_RUN) --data-dir $(DATA_DIR)
 	@echo; echo "== run profile (named query run_profile, Athena SQL on DuckDB)"
-	$(BIN)/sweep query --named run_profile --param run_id=$(DEMO_RUN) --data-dir $(DEMO_DIR)
+	$(BIN)/sweep query --named run_profile --param run_id=$(DEMO_RUN) --data-dir $(DATA_DIR)
 	@echo; echo "== failure diagnostics (named query failure_diagnostics)"
-	$(BIN)/sweep query --named failure_diagnostics --param run_id=$(DEMO_RUN) --data-dir $(DEMO_DIR)
+	$(BIN)/sweep query --named failure_diagnostics --param run_id=$(DEMO_RUN) --data-dir $(DATA_DIR)
 	@echo; echo "== metrics per point (named query point_metrics)"
-	$(BIN)/sweep query --named point_metrics --param run_id=$(DEMO_RUN) --data-dir $(DEMO_DIR)
+	$(BIN)/sweep query --named point_metrics --param run_id=$(DEMO_RUN) --data-dir $(DATA_DIR)
+	@echo; echo "report on it: make report RUN_ID=$(DEMO_RUN)"
 
 clean:
 	rm -f sweeplib/sim/*.so $(KERNEL_STAMP)
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis $(DEMO_DIR) $(CHECKOV_VENV)
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis $(CHECKOV_VENV)

@@ -5,8 +5,9 @@ shards: each pool process decodes the message's JSON and calls
 :func:`sweeplib.worker.execute_shard` against a :class:`~sweeplib.storage.LocalObjectStore`,
 as the Lambda does against S3. The messages come from this process's own planner, not
 from a queue, so they are not checked against the run's submission record (the Lambda's
-:func:`~sweeplib.worker.execute_shard_body` does that). A progress bar counts points and
-shards.
+:func:`~sweeplib.worker.execute_shard_body` does that). A progress bar
+(:class:`~sweeplib.progress.PointProgress`) counts points and shards, and ends exactly at
+the point count.
 
 Ctrl-C: pool processes ignore SIGINT; the parent terminates them. If the parent is
 killed outright (``kill -9``), each pool process notices within
@@ -34,6 +35,7 @@ from typing import Any
 from sweeplib.contracts import ShardMessage
 from sweeplib.dispatch import DispatchRecord, DispatchReport
 from sweeplib.errors import ShardFailed
+from sweeplib.progress import PointProgress
 from sweeplib.storage import keys
 from sweeplib.storage.local import LocalObjectStore
 
@@ -196,7 +198,8 @@ class LocalDispatcher:
     prefix
         Base key prefix.
     progress
-        Show a tqdm progress bar (on stderr).
+        Show a progress bar over points (``tqdm.auto``: a widget in a notebook, text on
+        stderr in a terminal).
     """
 
     def __init__(
@@ -223,7 +226,7 @@ class LocalDispatcher:
             return DispatchReport()
         context = multiprocessing.get_context("spawn")
         progress_queue = context.Queue()
-        bar = _progress_bar(messages, self.progress)
+        bar = PointProgress.shown({m.shard_id: m.size for m in messages}, enabled=self.progress)
         pending: dict[int, Any] = {}
         finished: dict[int, ShardOutcome] = {}
         pool = context.Pool(
@@ -241,7 +244,7 @@ class LocalDispatcher:
                 for shard_id in [s for s, r in pending.items() if r.ready()]:
                     outcome: ShardOutcome = pending.pop(shard_id).get()
                     finished[shard_id] = outcome
-                    bar.shard_done(outcome)
+                    bar.shard_done(shard_id, failed=outcome.status == "failure")
             _drain(progress_queue, bar, wait=0.0)
             pool.close()
         except KeyboardInterrupt:
@@ -259,55 +262,11 @@ class LocalDispatcher:
         return DispatchReport(tuple(sorted(records, key=lambda r: r.shard_id)))
 
 
-def _drain(progress_queue: Any, bar: _Bar, *, wait: float) -> None:
+def _drain(progress_queue: Any, bar: PointProgress, *, wait: float) -> None:
     try:
         item = progress_queue.get(timeout=wait) if wait else progress_queue.get_nowait()
         while True:
-            bar.point_done(item)
+            bar.point_done(item[0])
             item = progress_queue.get_nowait()
     except queue.Empty:
         return
-
-
-class _Bar:
-    """A tqdm bar over points, with shard counts in its postfix (or nothing).
-
-    A shard that fails or is skipped still moves the bar past its points.
-    """
-
-    def __init__(self, bar: Any, sizes: dict[int, int]) -> None:
-        self._bar = bar
-        self._sizes = sizes
-        self._reported: dict[int, int] = {}
-        self._done = self._failed = 0
-
-    def point_done(self, item: tuple[int, int]) -> None:
-        shard_id = item[0]
-        self._reported[shard_id] = self._reported.get(shard_id, 0) + 1
-        if self._bar is not None:
-            self._bar.update(1)
-
-    def shard_done(self, outcome: ShardOutcome) -> None:
-        self._done += 1
-        self._failed += outcome.status == "failure"
-        unreported = self._sizes.get(outcome.shard_id, 0) - self._reported.get(outcome.shard_id, 0)
-        if self._bar is not None:
-            if unreported > 0:
-                self._bar.update(unreported)
-            self._bar.set_postfix_str(
-                f"shards {self._done}/{len(self._sizes)}, failed {self._failed}", refresh=True
-            )
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-
-
-def _progress_bar(messages: Sequence[ShardMessage], enabled: bool) -> _Bar:
-    sizes = {m.shard_id: m.end_index_exclusive - m.start_index for m in messages}
-    if not enabled:
-        return _Bar(None, sizes)
-    from tqdm import tqdm
-
-    bar = tqdm(total=sum(sizes.values()), unit="pt", desc="points", dynamic_ncols=True)
-    return _Bar(bar, sizes)

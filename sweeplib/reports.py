@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from jupyter_client.kernelspec import KernelSpec
 
 __all__ = [
+    "CREATES_RUN",
     "DEFAULT_NOTEBOOK",
     "DEFAULT_OUTPUT_DIR",
     "KERNEL_DISPLAY_NAME",
@@ -66,6 +67,9 @@ KERNEL_DISPLAY_NAME: Final = "Python (sweeplib)"
 #: The notebooks shipped in the repository's ``notebooks/`` folder.
 NOTEBOOKS: Final = ("compare_runs", "design_sweep", "run_report", "sensitivity")
 DEFAULT_NOTEBOOK: Final = "run_report"
+#: Notebooks that make the run they are given: ``sweep report NEW_RUN --notebook
+#: design_sweep`` is not refused for naming a run that does not exist yet.
+CREATES_RUN: Final = frozenset({"design_sweep"})
 DEFAULT_OUTPUT_DIR: Final = "reports"
 #: Parameters ``sweep report`` injects when the notebook declares them.
 STANDARD_PARAMETERS: Final = (
@@ -322,16 +326,18 @@ def _check_local_run(run_id: str, data_dir: str | os.PathLike[str]) -> None:
     from sweeplib.storage import LocalObjectStore
     from sweeplib.submissions import load_submission
 
-    if not Path(data_dir).is_dir():
-        raise InvalidRequest("--data-dir", f"{data_dir} is not a folder")
-    store = LocalObjectStore(data_dir)
+    folder = os.path.abspath(data_dir)
+    if not Path(folder).is_dir():
+        shown = str(data_dir) if str(data_dir) == folder else f"{data_dir} (= {folder})"
+        raise InvalidRequest("--data-dir", f"{shown} is not a folder")
+    store = LocalObjectStore(folder)
     try:
         load_submission(store, run_id)
         return
     except ObjectNotFound:
         pass
     if not find_run_dates(store, run_id):
-        raise InvalidRequest("RUN_ID", f"no run {run_id!r} in {data_dir}")
+        raise InvalidRequest("RUN_ID", f"no run {run_id!r} in {folder}")
 
 
 def render_report(
@@ -355,9 +361,15 @@ def render_report(
     run_id
         The run; names the files and is injected as ``run_id``.
     backend
-        ``"local"`` (``data_dir``, checked to hold the run) or ``"athena"``
+        ``"local"`` (``data_dir``, checked to hold the run unless the notebook is one
+        that makes it, :data:`CREATES_RUN`) or ``"athena"``
         (``database``, ``workgroup``, ``output_location``; ``None`` keeps the notebook's
         default).
+    data_dir
+        The local outcome folder, relative to the working directory as every
+        command-line path is; injected absolute, so the notebook's own rule for relative
+        folders (the project root, :func:`sweeplib.analysis.resolve_data_dir`) never
+        applies to it. A ``data_dir`` in ``parameters`` is taken as this argument.
     notebook
         A name (``run_report``) or a path to an ``.ipynb`` (:func:`find_notebook`).
     output_dir
@@ -386,6 +398,9 @@ def render_report(
         raise InvalidRequest("--backend", f"must be 'local' or 'athena', got {backend!r}")
     source = find_notebook(notebook)
     declared = notebook_parameters(source)
+    extra = dict(parameters or {})
+    if "data_dir" in extra:  # -p data_dir=DIR means --data-dir DIR
+        data_dir = str(extra.pop("data_dir"))
     values: dict[str, Any] = {
         "run_id": run_id,
         "backend": backend,
@@ -399,14 +414,14 @@ def render_report(
         if value is not None:
             values[name] = value
     chosen = {name: value for name, value in values.items() if name in declared}
-    for name, value in (parameters or {}).items():
+    for name, value in extra.items():
         if name not in declared:
             known = ", ".join(declared) or "none"
             raise InvalidRequest(
                 f"--parameter {name}", f"{source.name} declares no such parameter; it has: {known}"
             )
         chosen[name] = value
-    if backend == "local" and chosen.get("run_id") == run_id:
+    if backend == "local" and chosen.get("run_id") == run_id and source.stem not in CREATES_RUN:
         _check_local_run(run_id, data_dir)
 
     folder = Path(output_dir)

@@ -28,6 +28,11 @@ Sensitivity
     :func:`sensitivity_indices` (SALib: Sobol, Morris, delta) and
     :func:`sensitivity_report` over a run's sampled design.
 
+Notebook inputs
+    :func:`resolve_data_dir`: a relative ``data_dir`` is resolved against the project
+    root (:func:`project_root`), not the working directory; :func:`json_object` /
+    :func:`json_list`: dict and list parameters given as JSON text (``papermill -p``).
+
 Plots of these frames are in :mod:`sweeplib.plots`.
 """
 
@@ -96,6 +101,13 @@ from sweeplib.analysis._frames import (
     expand_dimensions,
     swept_dimensions,
 )
+from sweeplib.analysis._inputs import (
+    PROJECT_DIR_ENV,
+    json_list,
+    json_object,
+    project_root,
+    resolve_data_dir,
+)
 from sweeplib.analysis._points import (
     POINT_METRICS,
     dimensions_of,
@@ -150,6 +162,7 @@ __all__ = [
     "POINT_METRICS",
     "PRICES_AS_OF",
     "PRICES_SOURCE",
+    "PROJECT_DIR_ENV",
     "REQUEST_PRICE",
     "S3_PUT_PRICE_PER_THOUSAND",
     "S3_WRITE_SECONDS_PER_POINT",
@@ -191,6 +204,8 @@ __all__ = [
     "execute_sweep",
     "expand_dimensions",
     "factor_dimensions",
+    "json_list",
+    "json_object",
     "mean_difference",
     "mean_interval",
     "merge_timeseries",
@@ -204,6 +219,8 @@ __all__ = [
     "plan_preview",
     "point_frame",
     "points_frame",
+    "project_root",
+    "resolve_data_dir",
     "run_design",
     "run_locally",
     "run_points",

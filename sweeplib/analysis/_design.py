@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
 from sweeplib import services
+from sweeplib.analysis._inputs import json_list, json_object, resolve_data_dir
 from sweeplib.contracts import JSONScalar, SweepRequest, parse_sweep_request
 from sweeplib.errors import InvalidRequest
 from sweeplib.planning import compute_shard_plan
@@ -37,16 +38,16 @@ __all__ = [
 
 def build_request(
     run_id: str,
-    dimensions: Mapping[str, Sequence[JSONScalar]] | None = None,
+    dimensions: Mapping[str, Sequence[JSONScalar]] | str | None = None,
     *,
-    design: Mapping[str, Any] | None = None,
+    design: Mapping[str, Any] | str | None = None,
     replications: int = 1,
     seeding: str = "independent",
     seed: int = 0,
     shard_count: int | None = None,
     shard_size: int | None = None,
     max_shards: int | None = None,
-    failure_injection_shards: Sequence[int] = (),
+    failure_injection_shards: Sequence[int] | str = (),
 ) -> SweepRequest:
     """A validated sweep request from notebook parameters (every value of every dimension
     is checked, as the API would).
@@ -55,12 +56,20 @@ def build_request(
     :func:`sweeplib.designs.design_from_spec` object: kind, ranges, choices, fixed,
     samples, seed) for any other design, which travels as explicit points.
 
+    ``dimensions``, ``design`` and ``failure_injection_shards`` may also be JSON text
+    (what ``papermill -p`` passes): ``'{"num_riders": [100, 200]}'``.
+
     Raises
     ------
     InvalidRequest
         The request breaks a rule (``field`` names it), e.g. neither ``shard_count`` nor
-        ``shard_size`` given, or both ``dimensions`` and ``design``.
+        ``shard_size`` given, or both ``dimensions`` and ``design``; a JSON-text
+        parameter that does not parse, or is not an object (array for
+        ``failure_injection_shards``).
     """
+    dimensions = json_object("dimensions", dimensions)
+    design = json_object("design", design)
+    failure_injection_shards = json_list("failure_injection_shards", failure_injection_shards)
     body: dict[str, Any] = {"run_id": run_id}
     if design is not None:
         if dimensions:
@@ -70,7 +79,10 @@ def build_request(
         made = design_from_spec(design).request(run_id)
         body.update({key: made[key] for key in ("dimensions", "points", "design") if key in made})
     elif dimensions is not None:
-        body["dimensions"] = {name: list(values) for name, values in dimensions.items()}
+        body["dimensions"] = {  # anything but a list is refused by the request's checks
+            name: list(values) if isinstance(values, tuple) else values
+            for name, values in dimensions.items()
+        }
     else:
         raise InvalidRequest("dimensions", "give dimensions (a grid) or a design")
     body.update(
@@ -204,12 +216,15 @@ def run_locally(
 
     A process pool runs the Lambda's own worker with a progress bar over points; running
     the same request again resumes it, the same run id with another request is refused.
+    A relative ``data_dir`` is resolved against the project root
+    (:func:`~sweeplib.analysis.resolve_data_dir`); the folder is created if missing.
 
     Raises
     ------
     RunConflict
         The run id was accepted before with another request.
     """
+    data_dir = resolve_data_dir(data_dir, must_exist=False)
     local = services.run_local(
         request, data_dir=data_dir, workers=workers, progress=progress, now=now()
     )
@@ -317,7 +332,8 @@ def execute_sweep(
     deployed API and follow it (``"lambda"``, :func:`submit_and_watch`).
 
     With ``execute=False`` nothing runs: the :class:`Execution` says so (a notebook's
-    safe default).
+    safe default). A relative ``data_dir`` is resolved against the project root
+    (:func:`~sweeplib.analysis.resolve_data_dir`) and named absolute in the message.
 
     Raises
     ------
@@ -326,6 +342,8 @@ def execute_sweep(
     """
     if backend not in ("local", "lambda"):
         raise InvalidRequest("backend", f"must be 'local' or 'lambda', got {backend!r}")
+    if backend == "local":
+        data_dir = resolve_data_dir(data_dir, must_exist=False)
     if not execute:
         where = f"in {data_dir}" if backend == "local" else f"to {api_url}"
         return Execution(

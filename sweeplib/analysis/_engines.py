@@ -5,11 +5,11 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, Final, Literal
 
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
+from sweeplib.analysis._inputs import resolve_data_dir
 from sweeplib.errors import InvalidRequest
 from sweeplib.query import QueryEngine
 from sweeplib.query.named import (
@@ -58,7 +58,9 @@ def open_engine(
         ``"local"``: DuckDB over ``data_dir`` (the ``local`` extra); ``"athena"``: the
         Athena engine (the ``athena`` extra), imported only then.
     data_dir
-        The local outcome folder (local backend); it must exist.
+        The local outcome folder (local backend); it must exist. A relative folder is
+        resolved against the project root, not the working directory
+        (:func:`~sweeplib.analysis.resolve_data_dir`).
     database, workgroup, output_location
         Athena's database, workgroup and query result location (``s3://…``; ``None``
         uses the workgroup's). Ignored by the local backend.
@@ -74,14 +76,13 @@ def open_engine(
     ------
     InvalidRequest
         ``field`` ``"backend"`` for an unknown backend, ``"data_dir"`` for a local
-        folder that does not exist.
+        folder that does not exist (the reason names the path it resolved to).
     """
     if backend == "local":
-        if data_dir is None or not Path(data_dir).is_dir():
-            raise InvalidRequest("data_dir", f"{data_dir} is not a folder (the local outcomes)")
+        folder = resolve_data_dir(data_dir)
         from sweeplib.query import DuckDBQueryEngine
 
-        return DuckDBQueryEngine(data_dir)
+        return DuckDBQueryEngine(folder)
     if backend == "athena":
         module_name, _, attribute = ATHENA_ENGINE.partition(":")
         engine_class = getattr(importlib.import_module(module_name), attribute)
@@ -186,15 +187,15 @@ def points_frame(
     Raises
     ------
     InvalidRequest
-        ``data_dir`` is not a folder; ``run_id`` was never accepted there, or has no
-        committed shard yet.
+        ``data_dir`` is not a folder (relative: under the project root, as for
+        :func:`open_engine`); ``run_id`` was never accepted there, or has no committed
+        shard yet.
     """
     from sweeplib import services
     from sweeplib.errors import ObjectNotFound
     from sweeplib.storage import LocalObjectStore, keys
 
-    if not Path(data_dir).is_dir():
-        raise InvalidRequest("data_dir", f"{data_dir} is not a folder (the local outcomes)")
+    data_dir = resolve_data_dir(data_dir)
     store = LocalObjectStore(data_dir)
     try:
         table = services.export_points(

@@ -11,7 +11,9 @@ the usual AWS chain). ``-p NAME=VALUE`` sets any other parameter the notebook de
 (values are JSON when they parse, else text), e.g. for the comparison notebook:
 ``sweep report nightly-0412 --notebook compare_runs -p run_a=baseline -p run_b=nightly-0412``,
 and for the sensitivity analysis of a sampled design: ``sweep report RUN_ID --notebook
-sensitivity``.
+sensitivity``. The design notebook makes its run, so RUN_ID may be new there:
+``sweep report grid-7 --notebook design_sweep -p 'dimensions={"num_riders": [100, 200]}'
+-p shard_size=1 -p execute=true``.
 """
 
 from __future__ import annotations
@@ -46,7 +48,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--data-dir",
         default=DEFAULT_DATA_DIR,
         metavar="DIR",
-        help=f"local outcome folder (local backend; default {DEFAULT_DATA_DIR})",
+        help=(
+            f"local outcome folder, relative to this directory (local backend; default "
+            f"{DEFAULT_DATA_DIR}; passed to the notebook absolute)"
+        ),
     )
     athena = parser.add_argument_group("Athena (with --backend athena)")
     athena.add_argument("--database", metavar="NAME", help="Glue database (notebook default)")

@@ -22,6 +22,8 @@ from sweeplib.reports import (
     report_stem,
     this_interpreter_kernelspec,
 )
+from sweeplib.status import run_status
+from sweeplib.storage import LocalObjectStore
 from tests.factories import BUSY_DIMENSIONS, request_body, runs_on_disk
 
 RUN = "report-run"
@@ -98,7 +100,9 @@ def test_unknown_run_is_a_bad_argument(data_dir, tmp_path, capsys):
         (["--notebook", "nope"], "no notebook 'nope'"),
         (["-p", "nope=1"], "declares no such parameter"),
         (["-p", "novalue"], "expected NAME=VALUE"),
-        (["--data-dir", "/nonexistent/folder"], "is not a folder"),
+        (["--data-dir", "/nonexistent/folder"], "/nonexistent/folder is not a folder"),
+        # relative: to the working directory, and the message says where that is
+        (["-p", "data_dir=nowhere"], f"nowhere (= {Path.cwd() / 'nowhere'}) is not a folder"),
         (["--cell-timeout", "0"], "must be > 0"),
     ],
 )
@@ -114,6 +118,36 @@ def test_bad_run_id_and_backend_exit_2(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["report", RUN, "--backend", "bigquery"])
     assert exit_info.value.code == 2
+
+
+DESIGN_PARAMETERS = [
+    "-p", 'dimensions={"num_riders": [60, 80], "num_drivers": [20], "match_radius": [3]}',
+    "-p", "shard_size=1", "-p", "calibrate_points=1", "-p", "workers=1", "-p", "execute=true",
+]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_the_design_notebook_as_a_report_makes_a_new_run(tmp_path, capsys):
+    """A run id that does not exist yet is the design notebook's normal case, and its
+    dimensions arrive as JSON through -p."""
+    data, reports = tmp_path / "new-data", tmp_path / "reports"  # neither exists yet
+    argv = ["report", "nb-new-run", "--notebook", "design_sweep", "--data-dir", str(data),
+            "--output-dir", str(reports), *DESIGN_PARAMETERS]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    status = run_status(LocalObjectStore(data), "nb-new-run")
+    assert status.finished and status.succeeded_points == 2
+    assert (reports / f"design_sweep_nb-new-run_{today()}.html").is_file()
+
+
+@pytest.mark.slow
+def test_bad_json_through_report_parameters_names_the_parameter(tmp_path, capsys):
+    argv = ["report", "nb-bad-json", "--notebook", "design_sweep", "--data-dir",
+            str(tmp_path / "data"), "--output-dir", str(tmp_path / "reports"),
+            "-p", 'dimensions={"num_riders": [60, 80]']  # fmt: skip
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "raised InvalidRequest: dimensions: is not valid JSON" in err
+    assert not (tmp_path / "data").exists()  # nothing ran
 
 
 @pytest.mark.slow
