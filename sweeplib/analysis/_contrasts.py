@@ -34,6 +34,7 @@ import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 from scipy import stats
 
 from sweeplib.analysis._effects import level_order
+from sweeplib.analysis._inputs import json_object
 from sweeplib.analysis._points import check_metrics, dimensions_of, run_points
 from sweeplib.analysis._stats import (
     AdjustMethod,
@@ -314,6 +315,7 @@ def contrasts(
         raise InvalidRequest("confidence", f"must be in (0, 1), got {confidence!r}")
     if adjust not in ("holm", "fdr_bh"):
         raise InvalidRequest("adjust", f"must be 'holm' or 'fdr_bh', got {adjust!r}")
+    baseline = json_object("baseline", baseline) or {}  # a dict, or JSON text (papermill -p)
     if not baseline:
         raise InvalidRequest(
             "baseline", "name the baseline configuration, e.g. {'commission_rate': 0.1}"
@@ -526,6 +528,7 @@ def compare_configurations(
         match_on = [d for d in dims if d not in differing and len(_value_set(a, d)) > 1]
     base_arms = _configurations(frame[frame["run"] == run_a], differing)
     chosen: dict[str, Any] = {"run": run_a}
+    baseline = json_object("baseline", baseline)  # a dict, or JSON text (papermill -p)
     if baseline:
         chosen.update(baseline)
     elif len(base_arms) == 1:

@@ -20,6 +20,7 @@ from typing import Final
 
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
+from sweeplib.analysis._inputs import json_list
 from sweeplib.contracts import validate_run_id
 from sweeplib.errors import InvalidRequest
 from sweeplib.query import QueryEngine
@@ -176,8 +177,8 @@ def check_metrics(frame: pd.DataFrame, metrics: Sequence[str] | str | None) -> t
     against the frame; ``None``: every metric."""
     if metrics is None:
         return tuple(m for m in POINT_METRICS if m in frame.columns)
-    if isinstance(metrics, str):
-        metrics = [metrics]
+    if isinstance(metrics, str):  # one name, or a JSON list (as papermill -p passes it)
+        metrics = json_list("metrics", metrics) if metrics.lstrip().startswith("[") else [metrics]
     chosen = []
     for name in metrics:
         column = metric_column(name)

@@ -23,6 +23,7 @@ from sweeplib.analysis._effects import (
 )
 from sweeplib.analysis._engines import committed_point_indexes, named_frame, point_frame
 from sweeplib.analysis._frames import swept_dimensions
+from sweeplib.analysis._inputs import json_list, json_object
 from sweeplib.analysis._points import dimensions_of, metric_column, run_points
 from sweeplib.analysis._stats import AdjustMethod
 from sweeplib.contracts import validate_run_id
@@ -138,7 +139,8 @@ class RunReport:
             E.g. ``{"num_drivers": 100}`` (a set of points) or values of every swept
             dimension (one design point); default: the first value of the first factor.
         """
-        chosen = baseline if baseline else default_baseline(self.points)
+        given = json_object("baseline", baseline)  # a dict, or JSON text from papermill -p
+        chosen = dict(given) if given else default_baseline(self.points)
         if chosen is None:
             return no_contrasts("no dimension takes 2–12 values in this run")
         return contrasts(
@@ -238,8 +240,8 @@ def _stored(name: str) -> str:
 
 
 def _check_metrics(metrics: Sequence[str]) -> tuple[str, ...]:
-    if isinstance(metrics, str):
-        metrics = [metrics]
+    if isinstance(metrics, str):  # one name, or a JSON list (as papermill -p passes it)
+        metrics = json_list("metrics", metrics) if metrics.lstrip().startswith("[") else [metrics]
     metrics = [_stored(name) for name in metrics]
     for name in metrics:
         if name not in METRIC_NAMES:

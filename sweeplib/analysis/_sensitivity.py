@@ -344,12 +344,10 @@ def run_design(
     if (data_dir is None) == (bucket is None):
         raise InvalidRequest("data_dir", "give the local data_dir or the results bucket")
     if data_dir is not None:
-        from pathlib import Path
-
+        from sweeplib.analysis._inputs import resolve_data_dir
         from sweeplib.storage import LocalObjectStore
 
-        if not Path(data_dir).is_dir():
-            raise InvalidRequest("data_dir", f"{data_dir} is not a folder (the local outcomes)")
+        data_dir = resolve_data_dir(data_dir)  # relative: under the project root, as everywhere
         store: Any = LocalObjectStore(data_dir)
         where = str(data_dir)
     else:

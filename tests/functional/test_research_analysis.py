@@ -133,3 +133,12 @@ def test_the_run_report_contrasts_within_the_run(data):
     chosen = report.contrasts({"num_drivers": 60}, metrics=["completed_trips"])
     assert chosen.treatments == ("num_drivers=30",) and len(chosen.table) == 1
     assert report.design_summary["replicates"].tolist() == [3, 3]
+
+
+def test_run_design_reads_a_relative_folder_under_the_project_root(data, monkeypatch, tmp_path):
+    folder, _ = data
+    monkeypatch.setenv("SWEEPLIB_PROJECT_DIR", str(folder.parent))
+    monkeypatch.chdir(tmp_path)  # not where the folder is
+    with pytest.raises(InvalidRequest) as error:
+        analysis.run_design("base", data_dir=folder.name)
+    assert "no sampled design" in error.value.reason  # found the run: it is a grid

@@ -141,3 +141,16 @@ def test_the_default_baseline_is_the_first_value_of_the_first_factor():
     empty = no_contrasts("no dimension takes 2–12 values")
     assert empty.headline() == "No contrasts: no dimension takes 2–12 values."
     assert empty.table.empty
+
+
+def test_notebook_parameters_arrive_as_json_text():
+    """papermill -p passes text: a JSON baseline and a JSON list of metrics are accepted."""
+    data = arms()
+    result = contrasts(data, '{"commission_rate": 0.1}', metrics='["platform_revenue"]')
+    assert result.baseline == "commission_rate=0.1" and result.metrics == ("platform_revenue",)
+    with pytest.raises(InvalidRequest) as error:
+        contrasts(data, '{"commission_rate": 0.1', metrics="platform_revenue")
+    assert error.value.field == "baseline"
+    with pytest.raises(InvalidRequest) as error:
+        contrasts(data, {"commission_rate": 0.1}, metrics='["platform_revenue"')
+    assert error.value.field == "metrics"
