@@ -58,6 +58,24 @@ _PAIR_COLUMNS: Final = (
 )
 
 
+#: The model's name of the seed block (common random numbers).
+BLOCK: Final = "seed_block"
+#: Most seeds taken as blocks; beyond, the seed is left out of the model.
+MAX_BLOCKS: Final = 100
+
+
+def _common_seeds(frame: pd.DataFrame, factors: Sequence[str]) -> bool:
+    """Whether points of different combinations of the factors share seeds (common random
+    numbers), with at most :data:`MAX_BLOCKS` seeds."""
+    if "seed" not in frame.columns or frame["seed"].isna().any():
+        return False
+    seeds = frame["seed"].nunique()
+    if not 2 <= seeds <= MAX_BLOCKS:
+        return False
+    combos_per_seed = frame.groupby("seed")[list(factors)].apply(lambda g: len(g.drop_duplicates()))
+    return bool((combos_per_seed > 1).all())
+
+
 def _check_confidence(confidence: float) -> None:
     if not 0.0 < confidence < 1.0:
         raise InvalidRequest("confidence", f"must be in (0, 1), got {confidence!r}")
@@ -190,6 +208,7 @@ def effects(
     adjust: AdjustMethod = "holm",
     interactions: bool = True,
     anova: bool = True,
+    blocks: bool = True,
 ) -> Effects:
     """Main effects and two-way interactions of ``metric`` over the dimensions.
 
@@ -209,6 +228,9 @@ def effects(
         Fit the two-way interactions when the points leave room for them.
     anova
         Also test each term (:attr:`Effects.anova`; ``False`` leaves it empty).
+    blocks
+        When points share seeds across combinations of the factors (common random
+        numbers), put the seed in the model as a block (at most :data:`MAX_BLOCKS` seeds).
 
     Raises
     ------
@@ -224,7 +246,8 @@ def effects(
             raise InvalidRequest("dimensions", f"{name!r} is not a dimension of the run: {known}")
         if frame[name].nunique(dropna=True) < 2:
             raise InvalidRequest("dimensions", f"{name!r} takes one value: not an effect")
-    data = frame[[*factors, column]].dropna()
+    blocked = blocks and _common_seeds(frame, factors)
+    data = frame[[*factors, column, *(["seed"] if blocked else [])]].dropna()
     if data.empty:
         raise InvalidRequest("frame", f"no point has a value of {column}")
     if not factors:
@@ -235,26 +258,39 @@ def effects(
     pair_terms = [f"{a}:{b}" for a, b in itertools.combinations(main_terms, 2)]
     notes: list[str] = []
 
-    cells = _cells(data, factors, column, levels, safe)
+    counts = data.groupby(factors, observed=True).size()
     complete = int(np.prod([len(v) for v in levels.values()]))
-    balanced = len(cells) == complete and cells["n"].nunique() == 1
+    balanced = len(counts) == complete and counts.nunique() == 1
     if not balanced:
         notes.append(
-            f"Unbalanced: {len(cells)} of {complete} combinations of "
-            f"{', '.join(factors)} have points, with {int(cells['n'].min())}–"
-            f"{int(cells['n'].max())} points each; plain means per level are confounded "
+            f"Unbalanced: {len(counts)} of {complete} combinations of "
+            f"{', '.join(factors)} have points, with {int(counts.min())}–"
+            f"{int(counts.max())} points each; plain means per level are confounded "
             "with what is missing, so read the estimated marginal means (emm)."
         )
+    block_terms: list[str] = []
+    model_levels = dict(levels)
+    if blocked:
+        # common random numbers: the seed is a block, effects are compared within seeds
+        safe = {**safe, "seed": BLOCK}
+        model_levels["seed"] = level_order(data["seed"])
+        block_terms = [f"C({BLOCK})"]
+        notes.append(
+            f"Common random numbers: the {len(model_levels['seed'])} seeds are shared across "
+            "design points, so the model has the seed as a block and compares the "
+            "dimensions within seeds (paired); marginal means are conditional on these seeds."
+        )
+    cells = _cells(data, list(model_levels), column, model_levels, safe)
 
     use_pairs = interactions and bool(pair_terms)
-    model = _CellModel(cells, main_terms + (pair_terms if use_pairs else []))
+    model = _CellModel(cells, block_terms + main_terms + (pair_terms if use_pairs else []))
     if use_pairs and model.residual_df < 1:
         notes.append(
             "Two-way interactions left out: the points leave no residual degrees of freedom "
             "for them (replicate the points to estimate interactions with intervals)."
         )
         use_pairs = False
-        model = _CellModel(cells, main_terms)
+        model = _CellModel(cells, block_terms + main_terms)
     residual_df = model.residual_df
     if residual_df < 1:
         notes.append("No residual degrees of freedom: no intervals (replicate the points).")
@@ -265,10 +301,10 @@ def effects(
     beta = model.beta
     cov = model.cov()
     grid = pd.DataFrame(
-        list(itertools.product(*levels.values())), columns=[safe[n] for n in factors]
+        list(itertools.product(*model_levels.values())), columns=[safe[n] for n in model_levels]
     )
-    for name in factors:
-        grid[safe[name]] = pd.Categorical(grid[safe[name]], categories=levels[name])
+    for name, values in model_levels.items():
+        grid[safe[name]] = pd.Categorical(grid[safe[name]], categories=values)
     grid_x = model.matrix(grid)
 
     main_rows = []
@@ -324,7 +360,15 @@ def effects(
             "Some marginal means cannot be estimated from the points present (whole "
             "combinations are missing): they are left empty."
         )
-    table = _anova(cells, model, main_terms, pair_terms if use_pairs else [], safe, adjust, anova)
+    table = _anova(
+        cells,
+        model,
+        block_terms + main_terms,
+        pair_terms if use_pairs else [],
+        safe,
+        adjust,
+        anova,
+    )
     pairs = pd.DataFrame(pair_rows, columns=_PAIR_COLUMNS)
     pairs[["level_a", "level_b"]] = pairs[["level_a", "level_b"]].astype(object)
     return Effects(
@@ -361,6 +405,7 @@ def _anova(
     terms = main_terms + pair_terms
     mean_square = model.rss / model.residual_df
     names = {f"C({code})": name for name, code in safe.items()}
+    names[f"C({BLOCK})"] = "seed (block)"
     rows = []
     for term in terms:
         parts = set(term.split(":"))

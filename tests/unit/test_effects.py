@@ -17,11 +17,14 @@ A_EFFECT = {10: 0.0, 20: 1.0, 40: 3.0}  # a numeric dimension with three values
 B_EFFECT = {"fifo": 0.0, "hungarian": 0.0}  # a choice that changes nothing
 
 
-def points(replicates=4, noise=0.5, seed=0, interaction=0.0, drop=()):
+def points(replicates=4, noise=0.5, seed=0, interaction=0.0, drop=(), common=0.0):
     """A tidy points frame of the grid a × b, ``replicates`` each, metric y = 5 + a + b
     (+ ``interaction`` at a=40, b=hungarian) + normal noise; ``drop``: (a, b, replicate)
-    rows left out (as a failed shard would)."""
+    rows left out (as a failed shard would). ``common`` > 0: replicate r of every design
+    point runs on seed r (common random numbers), which adds a shared normal shift of
+    that SD; else every point has its own seed."""
     rng = np.random.default_rng(seed)
+    shifts = common * rng.normal(size=replicates)
     rows = []
     for design_point, (a, b) in enumerate(itertools.product(A_EFFECT, B_EFFECT)):
         for r in range(replicates):
@@ -29,11 +32,13 @@ def points(replicates=4, noise=0.5, seed=0, interaction=0.0, drop=()):
                 continue
             bonus = interaction if (a, b) == (40, "hungarian") else 0.0
             y = 5.0 + A_EFFECT[a] + B_EFFECT[b] + bonus + noise * rng.normal()
+            y += shifts[r] if common else 0.0
+            point_seed = r if common else design_point * 1000 + r
             rows.append(
                 {
                     "design_point": design_point,
                     "replicate": r,
-                    "seed": r,
+                    "seed": point_seed,
                     "a": a,
                     "b": b,
                     "conversion_rate": y,
@@ -188,3 +193,26 @@ def _average_row(fit, grid):
 
     (matrix,) = build_design_matrices([fit.model.data.model_spec], grid)
     return np.asarray(matrix).mean(axis=0)
+
+
+def test_common_random_numbers_make_the_seed_a_block():
+    """With seed-level noise shared by every design point, the blocked model compares
+    within seeds: it equals statsmodels' OLS with C(seed) on the points, and finds an
+    effect that the seed noise would hide."""
+    import statsmodels.formula.api as smf
+    from statsmodels.stats.anova import anova_lm
+
+    frame = points(replicates=6, noise=0.2, seed=2, common=3.0)
+    frame["conversion_rate"] += np.where(frame["b"] == "hungarian", 0.5, 0.0)  # a real b effect
+    blocked = effects(frame, "conversion_rate")
+    assert blocked.formula.startswith("y ~ C(seed_block) + ")
+    assert any(note.startswith("Common random numbers") for note in blocked.notes)
+    full = smf.ols("conversion_rate ~ C(seed) + C(a) * C(b)", frame).fit()
+    assert blocked.residual_df == full.df_resid
+    expected = anova_lm(full, typ=2)
+    anova = blocked.anova.set_index("term")
+    assert anova.loc["b", "F"] == pytest.approx(expected.loc["C(b)", "F"])
+    assert anova.loc["seed (block)", "F"] == pytest.approx(expected.loc["C(seed)", "F"])
+    assert anova.loc["b", "significant"]
+    unblocked = effects(frame, "conversion_rate", blocks=False)
+    assert not unblocked.anova.set_index("term").loc["b", "significant"]
