@@ -76,6 +76,46 @@ def test_large_timestamps_keep_their_order():
     assert [queue.pop()[0] for _ in range(2)] == [far, far + 1]
 
 
+def test_renumbering_keeps_pop_order_and_subjects():
+    """Past the sequence limit the pending events are renumbered: same order, same subjects."""
+    limit = 7
+    queue, reference = EventQueue(seq_limit=limit), EventQueue()
+    rng = Stream(5)
+    popped, expected = [], []
+    for step in range(200):
+        at_ms, kind = rng.integer(0, 4), rng.integer(0, len(EventKind) - 1)
+        queue.push(at_ms, kind, f"event-{step}")
+        reference.push(at_ms, kind, f"event-{step}")
+        assert queue.seq <= limit
+        if len(queue) >= 5:  # at most 5 pending: fewer than the 7 sequence numbers
+            popped.append(queue.pop())
+            expected.append(reference.pop())
+    popped += [queue.pop() for _ in range(len(queue))]
+    expected += [reference.pop() for _ in range(len(reference))]
+    assert popped == expected and len(popped) == 200
+    assert queue.subjects == {} and reference.subjects == {}
+
+
+def test_renumbering_refuses_more_pending_events_than_sequence_numbers():
+    queue = EventQueue(seq_limit=3)
+    for at_ms in range(3):
+        queue.push(at_ms, EventKind.SPAWN_RIDER)
+    with pytest.raises(OverflowError, match="3 pending events"):
+        queue.push(3, EventKind.SPAWN_RIDER)
+
+
+def test_the_runner_renumbers_in_place():
+    """The runner holds the heap and the subjects: renumbering must not replace them."""
+    queue = EventQueue(seq_limit=4)
+    heap, subjects = queue.heap, queue.subjects
+    for at_ms in range(6):
+        queue.push(at_ms, EventKind.SPAWN_RIDER, at_ms)
+        if at_ms % 2:
+            queue.pop()
+    assert queue.heap is heap and queue.subjects is subjects
+    assert [subject for _, _, subject in queue.pending()] == [3, 4, 5]
+
+
 def test_stream_is_deterministic_and_seed_sensitive():
     a, b, c = Stream(42), Stream(42), Stream(43)
     draws_a = [a.next_u64() for _ in range(5)]

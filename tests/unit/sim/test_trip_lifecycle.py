@@ -115,7 +115,7 @@ def test_trip_completed_pays_out_and_frees_everyone():
     sim = empty_world(pricing_config=None)
     trip = en_route_trip(sim, ORIGIN)
     sim.handle(EventKind.TRIP_STARTED, trip, at_ms=12_000)
-    sim.queue.heap.clear()
+    sim.queue.clear()
     sim.handle(EventKind.TRIP_COMPLETED, trip, at_ms=600_000)
     rider, driver = trip.rider, trip.driver
     assert not rider.alive
