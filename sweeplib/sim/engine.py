@@ -181,9 +181,12 @@ class Simulation:
         capacity = max(params.num_drivers, params.initial_driver_count, 16)
         # Unit vectors of idle drivers' cells, aligned with ``self.idle``.
         self.idle_xyz = np.empty((capacity, 3))
-        self.idle_in_cell: dict[int, list[Driver]] = {}
+        # Per-cell indices, by the grid's cell numbers (geo.Grid.number); cover_cells()
+        # extends them to every numbered cell.
+        self.idle_in_cell: list[list[Driver] | None] = []  # idle drivers, per cell
+        self.idle_cells = 0  # cells with at least one idle driver
         self.waiting: list[Rider] = []  # swap-remove list: the waiting iteration order
-        self.demand_in_cell: dict[int, int] = {}  # riders Browsing or Waiting, per cell
+        self.demand_in_cell: list[int] = []  # riders Browsing or Waiting, per cell
         self.drivers_in_cell: dict[int, int] = {}  # drivers in any state, per cell
         self.rider_counts = [0, 0, 0]  # browsing, waiting, in transit
         self.driver_counts = [0, 0, 0, 0, 0]
@@ -303,12 +306,26 @@ class Simulation:
     # State transitions: the only writers of states, counters and indices
     # =========================================================================
 
+    def cover_cells(self) -> None:
+        """Extend the per-cell indices to every cell the grid has numbered."""
+        missing = self.grid.numbered - len(self.demand_in_cell)
+        if missing > 0:
+            self.demand_in_cell.extend([0] * missing)
+            self.idle_in_cell.extend([None] * missing)
+
+    def cell_number(self, cell: int) -> int:
+        """The cell's number, with the per-cell indices covering it."""
+        number = self.grid.number(cell)
+        if number >= len(self.demand_in_cell):
+            self.cover_cells()
+        return number
+
     def add_rider(self, cell: int, destination: int) -> Rider:
         """Create a Browsing rider now and queue its first quote (+1 s, §4.4)."""
         index, generation = self.entities.allocate()
         rider = Rider(index, generation, cell, destination, self.now)
         self.rider_counts[RIDER_BROWSING] += 1
-        self.demand_in_cell[cell] = self.demand_in_cell.get(cell, 0) + 1
+        self.demand_in_cell[self.cell_number(cell)] += 1
         self.schedule(self.now + ONE_SEC_MS, EV_SHOW_QUOTE, rider)
         return rider
 
@@ -359,7 +376,13 @@ class Simulation:
         driver.idle_pos = pos
         self.idle.append(driver)
         self.idle_xyz[pos] = self.grid.unit_vector(driver.cell)
-        self.idle_in_cell.setdefault(driver.cell, []).append(driver)
+        number = self.cell_number(driver.cell)
+        in_cell = self.idle_in_cell[number]
+        if in_cell is None:
+            self.idle_in_cell[number] = [driver]
+            self.idle_cells += 1
+        else:
+            in_cell.append(driver)
 
     def _remove_idle(self, driver: Driver) -> None:
         pos = driver.idle_pos
@@ -370,10 +393,14 @@ class Simulation:
             last.idle_pos = pos
             self.idle_xyz[pos] = self.idle_xyz[end]
         driver.idle_pos = -1
-        in_cell = self.idle_in_cell[driver.cell]
+        # Idle drivers do not move: the cell is the one _add_idle numbered.
+        number = self.grid.known_number(driver.cell)
+        in_cell = self.idle_in_cell[number]
+        assert in_cell is not None
         in_cell.remove(driver)
         if not in_cell:
-            del self.idle_in_cell[driver.cell]
+            self.idle_in_cell[number] = None
+            self.idle_cells -= 1
 
     def move_driver(self, driver: Driver, cell: int) -> None:
         """Put a (non-idle) driver on ``cell``, keeping the density counts in step (§4.3)."""
@@ -412,12 +439,8 @@ class Simulation:
         rider.wait_pos = -1
 
     def _leave_demand(self, rider: Rider) -> None:
-        cell = rider.cell
-        left = self.demand_in_cell[cell] - 1
-        if left:
-            self.demand_in_cell[cell] = left
-        else:
-            del self.demand_in_cell[cell]
+        # Browsing and Waiting riders do not move: the cell is the one add_rider numbered.
+        self.demand_in_cell[self.grid.known_number(rider.cell)] -= 1
 
     def rider_to_in_transit(self, rider: Rider) -> None:
         """Waiting → InTransit at pickup: the rider leaves the waiting list and demand."""

@@ -68,35 +68,39 @@ def feasible_drivers(world: Simulation, cell: int) -> list[Driver]:
     radius = world.match_radius
     idle_in_cell = world.idle_in_cell
     if radius == 0:
-        found = idle_in_cell.get(cell)
-        if not found:
+        number = world.grid.known_number(cell)
+        if number < 0 or number >= len(idle_in_cell):
             return []
-        if len(found) == 1:
-            return [found[0]]
-        return sorted(found, key=_IDLE_POSITION)
+        here = idle_in_cell[number]
+        if here is None:
+            return []
+        if len(here) == 1:
+            return [here[0]]
+        return sorted(here, key=_IDLE_POSITION)
     disk_size = 3 * radius * (radius + 1) + 1
-    found = []
-    occupied = len(idle_in_cell)
-    # The disk is cached per (cell, radius) and riders wait through many matching
-    # rounds, so it pays off against one H3 grid distance per occupied cell (~20 times
-    # dearer than a set lookup) unless the disk dwarfs the occupied area.
-    if disk_size <= 16 * occupied:
-        # Intersect in C, walking the smaller side: ``keys & frozenset`` walks the set,
-        # ``frozenset.intersection(dict)`` walks the dict. (Faster than a loop here even
-        # compiled: H3 cells exceed mypyc's unboxed ints, so each one taken out of a
-        # container is converted.)
-        disk = world.grid.disk_set(cell, radius)
-        near_cells = (
-            idle_in_cell.keys() & disk if disk_size <= occupied else disk.intersection(idle_in_cell)
-        )
-        for near in near_cells:
-            found.extend(idle_in_cell[near])
-    else:  # a radius larger than the occupied area: test each occupied cell instead
+    found: list[Driver] = []
+    # The disk is cached per (cell, radius) as cell numbers, and riders wait through
+    # many matching rounds, so it pays off against one H3 grid distance per occupied
+    # cell (~20 times dearer than a list lookup) unless the disk dwarfs the occupied area.
+    if disk_size <= 16 * world.idle_cells:
+        disk = world.grid.disk_numbers(cell, radius)
+        world.cover_cells()
+        idle_in_cell = world.idle_in_cell
+        for number in disk:
+            near = idle_in_cell[number]
+            if near is not None:
+                found.extend(near)
+    else:  # a radius larger than the occupied area: test each idle driver's cell instead
         grid_distance = world.grid.grid_distance
-        for other, drivers in idle_in_cell.items():
-            distance = grid_distance(cell, other)
-            if distance is not None and distance <= radius:
-                found.extend(drivers)
+        within: dict[int, bool] = {}
+        for driver in world.idle:
+            near_ok = within.get(driver.cell)
+            if near_ok is None:
+                distance = grid_distance(cell, driver.cell)
+                near_ok = within[driver.cell] = distance is not None and distance <= radius
+            if near_ok:
+                found.append(driver)
+        return found  # already in idle order
     found.sort(key=_IDLE_POSITION)
     return found
 
