@@ -217,6 +217,7 @@ class Grid:
     def path(a: int, b: int) -> list[int] | None:
         """Cells from ``a`` to ``b`` inclusive, or ``None`` if H3 has no path."""
         try:
-            return [int(c) for c in h3.grid_path_cells(a, b)]
+            cells: list[int] = h3.grid_path_cells(a, b)  # a new list of ints (h3 >= 4)
         except H3BaseException:
             return None
+        return cells

@@ -78,31 +78,35 @@ def feasible_drivers(world: Simulation, cell: int) -> list[Driver]:
             return [here[0]]
         return sorted(here, key=_IDLE_POSITION)
     disk_size = 3 * radius * (radius + 1) + 1
-    found: list[Driver] = []
+    idle = world.idle
     # The disk is cached per (cell, radius) as cell numbers, and riders wait through
     # many matching rounds, so it pays off against one H3 grid distance per occupied
     # cell (~20 times dearer than a list lookup) unless the disk dwarfs the occupied area.
-    if disk_size <= 16 * world.idle_cells:
-        disk = world.grid.disk_numbers(cell, radius)
-        world.cover_cells()
-        idle_in_cell = world.idle_in_cell
-        for number in disk:
-            near = idle_in_cell[number]
-            if near is not None:
-                found.extend(near)
-    else:  # a radius larger than the occupied area: test each idle driver's cell instead
+    if disk_size > 16 * world.idle_cells:
+        # A radius larger than the occupied area: test each idle driver's cell instead
+        # (the idle list is the idle order).
         grid_distance = world.grid.grid_distance
         within: dict[int, bool] = {}
-        for driver in world.idle:
+        found: list[Driver] = []
+        for driver in idle:
             near_ok = within.get(driver.cell)
             if near_ok is None:
                 distance = grid_distance(cell, driver.cell)
                 near_ok = within[driver.cell] = distance is not None and distance <= radius
             if near_ok:
                 found.append(driver)
-        return found  # already in idle order
-    found.sort(key=_IDLE_POSITION)
-    return found
+        return found
+    disk = world.grid.disk_numbers(cell, radius)
+    world.cover_cells()
+    idle_in_cell = world.idle_in_cell
+    positions: list[int] = []
+    for number in disk:
+        near = idle_in_cell[number]
+        if near is not None:
+            for driver in near:
+                positions.append(driver.idle_pos)
+    positions.sort()  # plain ints: cheaper than sorting the drivers by a key
+    return [idle[position] for position in positions]
 
 
 def match_score(world: Simulation, rider: Rider, driver: Driver) -> float:
