@@ -185,6 +185,11 @@ class Simulation:
         # extends them to every numbered cell.
         self.idle_in_cell: list[list[Driver] | None] = []  # idle drivers, per cell
         self.idle_cells = 0  # cells with at least one idle driver
+        # Bumped whenever a driver joins or leaves the idle list: results computed from
+        # the idle drivers (matching.feasible_drivers) hold while it stays the same.
+        self.idle_version = 0
+        self.feasible_cache: dict[int, list[Driver]] = {}  # cell -> feasible drivers
+        self.feasible_version = 0  # the idle_version the cache was filled at
         self.waiting: list[Rider] = []  # swap-remove list: the waiting iteration order
         self.demand_in_cell: list[int] = []  # riders Browsing or Waiting, per cell
         self.drivers_in_cell: dict[int, int] = {}  # drivers in any state, per cell
@@ -370,6 +375,7 @@ class Simulation:
             self._add_idle(driver)
 
     def _add_idle(self, driver: Driver) -> None:
+        self.idle_version += 1
         pos = len(self.idle)
         if pos == len(self.idle_xyz):
             self.idle_xyz = np.concatenate([self.idle_xyz, np.empty((max(16, pos), 3))])
@@ -385,6 +391,7 @@ class Simulation:
             in_cell.append(driver)
 
     def _remove_idle(self, driver: Driver) -> None:
+        self.idle_version += 1
         pos = driver.idle_pos
         last = self.idle.pop()
         if last is not driver:

@@ -64,7 +64,21 @@ MATCH_RETRY_MS: Final = 30_000
 
 
 def feasible_drivers(world: Simulation, cell: int) -> list[Driver]:
-    """Idle drivers within ``match_radius`` hops of ``cell``, in idle order."""
+    """Idle drivers within ``match_radius`` hops of ``cell``, in idle order.
+
+    Remembered per cell until the idle list changes (riders wait through many batch
+    rounds with the same drivers idle); callers must not modify the list.
+    """
+    if world.feasible_version != world.idle_version:
+        world.feasible_cache.clear()
+        world.feasible_version = world.idle_version
+    found = world.feasible_cache.get(cell)
+    if found is None:
+        found = world.feasible_cache[cell] = _find_feasible_drivers(world, cell)
+    return found
+
+
+def _find_feasible_drivers(world: Simulation, cell: int) -> list[Driver]:
     radius = world.match_radius
     idle_in_cell = world.idle_in_cell
     if radius == 0:

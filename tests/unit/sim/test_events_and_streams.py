@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sweeplib.sim import ScenarioParams, Simulation
+from sweeplib.sim import ScenarioParams, Simulation, kernel_build, rng
 from sweeplib.sim.engine import HANDLERS
 from sweeplib.sim.events import EventKind, EventQueue
 from sweeplib.sim.rng import MASK64, Stream, first_uniform
@@ -157,6 +157,47 @@ def test_streams_draw_splitmix64_exactly(seed, draws):
     assert first_uniform(seed) == top[0] * 2.0**-53
     inclusive = Stream(seed).uniform_inclusive(2.0, 7.5)
     assert inclusive == 2.0 + top[0] * (1.0 / float((1 << 53) - 1)) * 5.5
+
+
+@given(st.integers(min_value=0, max_value=MASK64))
+def test_splitmix64_on_32_bit_halves_equals_the_64_bit_form(word):
+    """The compiled kernel's SplitMix64 (rng.COMPILED) gives the interpreted one's bits.
+
+    Both forms are plain Python, so this runs the halves path whichever build loaded;
+    ``test_streams_draw_splitmix64_exactly`` checks the path the build uses.
+    """
+    hi, lo = word >> 32, word & 0xFFFFFFFF
+    assert rng._mix_halves(hi, lo) == (rng._mix(word) >> 32, rng._mix(word) & 0xFFFFFFFF)
+    stepped = (word + 0x9E3779B97F4A7C15) & MASK64
+    assert rng._advance_halves(hi, lo) == (stepped >> 32, stepped & 0xFFFFFFFF)
+    factor = (word * 0x9E3779B97F4A7C15 + 12345) & MASK64
+    assert rng._mul_halves(hi, lo, *_limbs(factor)) == (
+        ((word * factor) & MASK64) >> 32,
+        (word * factor) & 0xFFFFFFFF,
+    )
+
+
+def test_the_halves_run_exactly_when_rng_is_compiled():
+    assert (kernel_build() == "compiled") == rng.COMPILED
+
+
+def test_splitmix64_halves_at_the_extremes():
+    for word in (0, 1, MASK64, MASK64 - 1, 1 << 63, (1 << 32) - 1, 1 << 32):
+        hi, lo = word >> 32, word & 0xFFFFFFFF
+        mixed = rng._mix(word)
+        assert rng._mix_halves(hi, lo) == (mixed >> 32, mixed & 0xFFFFFFFF)
+        square = (word * word) & MASK64
+        assert rng._mul_halves(hi, lo, *_limbs(word)) == (square >> 32, square & 0xFFFFFFFF)
+
+
+def _limbs(word: int) -> tuple[int, int, int, int]:
+    """A 64-bit word as 16-bit limbs, most significant first."""
+    return (word >> 48) & 0xFFFF, (word >> 32) & 0xFFFF, (word >> 16) & 0xFFFF, word & 0xFFFF
+
+
+def test_the_multiplier_limbs_are_splitmix64s():
+    assert _limbs(0xBF58476D1CE4E5B9) == (rng._M1_3, rng._M1_2, rng._M1_1, rng._M1_0)
+    assert _limbs(0x94D049BB133111EB) == (rng._M2_3, rng._M2_2, rng._M2_1, rng._M2_0)
 
 
 def test_first_uniform_is_the_streams_first_draw():
