@@ -208,8 +208,7 @@ class Grid:
         if found is None:
             if len(self._disk_numbers) >= _DISK_CACHE_LIMIT:
                 self._disk_numbers.clear()
-            number = self.number
-            found = [number(near) for near in self.disk(cell, k)]
+            found = [self.number(near) for near in self.disk(cell, k)]
             self._disk_numbers[key] = found
         return found
 

@@ -99,13 +99,13 @@ def _find_feasible_drivers(world: Simulation, cell: int) -> list[Driver]:
     if disk_size > 16 * world.idle_cells:
         # A radius larger than the occupied area: test each idle driver's cell instead
         # (the idle list is the idle order).
-        grid_distance = world.grid.grid_distance
+        grid = world.grid
         within: dict[int, bool] = {}
         found: list[Driver] = []
         for driver in idle:
             near_ok = within.get(driver.cell)
             if near_ok is None:
-                distance = grid_distance(cell, driver.cell)
+                distance = grid.grid_distance(cell, driver.cell)
                 near_ok = within[driver.cell] = distance is not None and distance <= radius
             if near_ok:
                 found.append(driver)
@@ -228,13 +228,13 @@ def on_match_accepted(world: Simulation, driver: Driver) -> None:
 def acceptance_probability(world: Simulation, driver: Driver, rider: Rider) -> float:
     """§6.6: the driver's logit acceptance probability for this offer."""
     config = world.decision
-    distance = world.grid.distance_km
+    grid = world.grid
     fare = rider.accepted_fare if rider.accepted_fare is not None else 0.0
     score = (
         config.base_acceptance_score
         + fare * config.fare_weight
-        + distance(driver.cell, rider.cell) * config.pickup_distance_penalty
-        + distance(rider.cell, rider.destination) * config.trip_distance_bonus
+        + grid.distance_km(driver.cell, rider.cell) * config.pickup_distance_penalty
+        + grid.distance_km(rider.cell, rider.destination) * config.trip_distance_bonus
         + driver.daily_earnings / max(driver.earnings_target, 1.0) * config.earnings_progress_weight
         + (world.now - driver.session_start_ms)
         / max(driver.fatigue_threshold_ms, 1)
