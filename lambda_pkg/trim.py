@@ -68,6 +68,12 @@ _PREFIXES: Final[Mapping[str, str]] = {
     "numpy/f2py/": "Fortran wrapper generator (build time only; numpy imports it lazily)",
     "numpy/_pyinstaller/": "PyInstaller hooks",
     "numpy/_core/_simd.": "numpy SIMD test module (only numpy's own tests import it)",
+    # C extension modules of numpy's own test suite (nothing outside numpy/*/tests and
+    # numpy/testing/print_coercion_tables.py, a script, imports them).
+    **{
+        f"numpy/_core/_{name}_tests.": "numpy C test module (only numpy's own tests import it)"
+        for name in ("multiarray", "operand_flag", "rational", "struct_ufunc", "umath")
+    },
     "numpy/conftest.py": "test suite",
     # numpy imports these lazily, on attribute access; nothing the Lambda runs touches
     # them (the kernel draws from its own streams), checked by the artifact smoke test.

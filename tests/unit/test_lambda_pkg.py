@@ -154,6 +154,11 @@ def test_architectures_that_resolve_different_versions_cannot_share_a_lock():
         "numpy/_core/tests/test_umath.py",
         "numpy/_core/include/numpy/ndarrayobject.h",
         "numpy/_core/_simd.cpython-312-x86_64-linux-gnu.so",
+        "numpy/_core/_multiarray_tests.cpython-312-x86_64-linux-gnu.so",
+        "numpy/_core/_operand_flag_tests.cpython-312-x86_64-linux-gnu.so",
+        "numpy/_core/_rational_tests.cpython-312-x86_64-linux-gnu.so",
+        "numpy/_core/_struct_ufunc_tests.cpython-312-x86_64-linux-gnu.so",
+        "numpy/_core/_umath_tests.cpython-312-x86_64-linux-gnu.so",
         "numpy/__init__.pyi",
         "numpy/f2py/__init__.py",
         "bin/f2py",
@@ -184,6 +189,8 @@ def test_what_the_runtime_never_loads_is_trimmed(path):
         "pyarrow/_csv.cpython-312-x86_64-linux-gnu.so",  # pyarrow._dataset imports it
         "pyarrow/parquet/core.py",
         "numpy/__init__.py",
+        "numpy/_core/_multiarray_umath.cpython-312-x86_64-linux-gnu.so",  # numpy itself
+        "numpy/_core/_internal.py",
         "numpy/testing/__init__.py",
         "numpy.libs/libscipy_openblas64_-4b78795a.so",
         "h3/api/basic_int/__init__.py",
