@@ -118,6 +118,16 @@ _PYARROW_COMPONENTS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
             r"(_s3fs\..*\.so|libarrow_s3\.so.*|_gcsfs\..*\.so|_azurefs\..*\.so|_hdfs\..*\.so)"
         ),
     ),
+    (
+        # pyarrow.dataset imports its encryption module in a try/except ImportError;
+        # pyarrow.parquet never imports pyarrow.parquet.encryption itself.
+        "pyarrow Parquet encryption (sweeplib writes plain Parquet)",
+        re.compile(
+            r"(_parquet_encryption\..*\.so|_dataset_parquet_encryption\..*\.so"
+            r"|libarrow_python_parquet_encryption\.so.*)"
+        ),
+    ),
+    ("pyarrow Feather format", re.compile(r"(_feather\..*\.so|feather\.py)")),
     ("pyarrow C++ test hooks", re.compile(r"_pyarrow_cpp_tests\..*\.so")),
     ("pyarrow JVM bridge (needs jpype)", re.compile(r"jvm\.py")),
 )

@@ -147,6 +147,11 @@ def test_architectures_that_resolve_different_versions_cannot_share_a_lock():
         "pyarrow/libarrow_s3.so.2600",
         "pyarrow/_s3fs.cpython-312-x86_64-linux-gnu.so",
         "pyarrow/_substrait.cpython-312-x86_64-linux-gnu.so",
+        "pyarrow/_parquet_encryption.cpython-312-x86_64-linux-gnu.so",
+        "pyarrow/_dataset_parquet_encryption.cpython-312-x86_64-linux-gnu.so",
+        "pyarrow/libarrow_python_parquet_encryption.so.2600",
+        "pyarrow/_feather.cpython-312-x86_64-linux-gnu.so",
+        "pyarrow/feather.py",
         "pyarrow/include/arrow/api.h",
         "pyarrow/src/arrow/python/common.cc",
         "pyarrow/lib.pyx",
@@ -186,6 +191,8 @@ def test_what_the_runtime_never_loads_is_trimmed(path):
         "pyarrow/libarrow_dataset.so.2600",
         "pyarrow/_parquet.cpython-312-x86_64-linux-gnu.so",
         "pyarrow/_dataset.cpython-312-x86_64-linux-gnu.so",
+        "pyarrow/_dataset_parquet.cpython-312-x86_64-linux-gnu.so",  # pyarrow.dataset's Parquet
+        "pyarrow/libarrow_python.so.2600",
         "pyarrow/_csv.cpython-312-x86_64-linux-gnu.so",  # pyarrow._dataset imports it
         "pyarrow/parquet/core.py",
         "numpy/__init__.py",
