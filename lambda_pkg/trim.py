@@ -68,6 +68,12 @@ _PREFIXES: Final[Mapping[str, str]] = {
     "numpy/f2py/": "Fortran wrapper generator (build time only; numpy imports it lazily)",
     "numpy/_pyinstaller/": "PyInstaller hooks",
     "numpy/_core/_simd.": "numpy SIMD test module (only numpy's own tests import it)",
+    # C extension modules of numpy's own test suite (nothing outside numpy/*/tests and
+    # numpy/testing/print_coercion_tables.py, a script, imports them).
+    **{
+        f"numpy/_core/_{name}_tests.": "numpy C test module (only numpy's own tests import it)"
+        for name in ("multiarray", "operand_flag", "rational", "struct_ufunc", "umath")
+    },
     "numpy/conftest.py": "test suite",
     # numpy imports these lazily, on attribute access; nothing the Lambda runs touches
     # them (the kernel draws from its own streams), checked by the artifact smoke test.
@@ -112,6 +118,16 @@ _PYARROW_COMPONENTS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
             r"(_s3fs\..*\.so|libarrow_s3\.so.*|_gcsfs\..*\.so|_azurefs\..*\.so|_hdfs\..*\.so)"
         ),
     ),
+    (
+        # pyarrow.dataset imports its encryption module in a try/except ImportError;
+        # pyarrow.parquet never imports pyarrow.parquet.encryption itself.
+        "pyarrow Parquet encryption (sweeplib writes plain Parquet)",
+        re.compile(
+            r"(_parquet_encryption\..*\.so|_dataset_parquet_encryption\..*\.so"
+            r"|libarrow_python_parquet_encryption\.so.*)"
+        ),
+    ),
+    ("pyarrow Feather format", re.compile(r"(_feather\..*\.so|feather\.py)")),
     ("pyarrow C++ test hooks", re.compile(r"_pyarrow_cpp_tests\..*\.so")),
     ("pyarrow JVM bridge (needs jpype)", re.compile(r"jvm\.py")),
 )

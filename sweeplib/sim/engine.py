@@ -54,7 +54,15 @@ from sweeplib.sim.entities import (
     Trip,
     TripRow,
 )
-from sweeplib.sim.events import TIME_SHIFT, EventKind, EventQueue
+from sweeplib.sim.events import (
+    KIND_MASK,
+    MAX_KIND,
+    SEQ_BITS,
+    SEQ_MASK,
+    TIME_SHIFT,
+    EventKind,
+    EventQueue,
+)
 from sweeplib.sim.geo import Grid
 from sweeplib.sim.params import ScenarioParams
 from sweeplib.sim.rng import MASK64, Stream
@@ -173,9 +181,17 @@ class Simulation:
         capacity = max(params.num_drivers, params.initial_driver_count, 16)
         # Unit vectors of idle drivers' cells, aligned with ``self.idle``.
         self.idle_xyz = np.empty((capacity, 3))
-        self.idle_in_cell: dict[int, list[Driver]] = {}
+        # Per-cell indices, by the grid's cell numbers (geo.Grid.number); cover_cells()
+        # extends them to every numbered cell.
+        self.idle_in_cell: list[list[Driver] | None] = []  # idle drivers, per cell
+        self.idle_cells = 0  # cells with at least one idle driver
+        # Bumped whenever a driver joins or leaves the idle list: results computed from
+        # the idle drivers (matching.feasible_drivers) hold while it stays the same.
+        self.idle_version = 0
+        self.feasible_cache: dict[int, list[Driver]] = {}  # cell -> feasible drivers
+        self.feasible_version = 0  # the idle_version the cache was filled at
         self.waiting: list[Rider] = []  # swap-remove list: the waiting iteration order
-        self.demand_in_cell: dict[int, int] = {}  # riders Browsing or Waiting, per cell
+        self.demand_in_cell: list[int] = []  # riders Browsing or Waiting, per cell
         self.drivers_in_cell: dict[int, int] = {}  # drivers in any state, per cell
         self.rider_counts = [0, 0, 0]  # browsing, waiting, in transit
         self.driver_counts = [0, 0, 0, 0, 0]
@@ -204,10 +220,15 @@ class Simulation:
     # =========================================================================
 
     def schedule(self, at_ms: int, kind: int, subject: Any = None) -> None:
-        """Queue an event (the hot path: one heap push, no intermediate objects)."""
+        """Queue an event (the hot path: one heap push of an int, the subject aside)."""
         queue = self.queue
-        queue.seq = seq = queue.seq + 1
-        heapq.heappush(queue.heap, ((at_ms << TIME_SHIFT) | KIND_RANK[kind] | seq, kind, subject))
+        seq = queue.seq + 1
+        if seq > queue.seq_limit:
+            seq = queue.next_seq()
+        else:
+            queue.seq = seq
+        queue.subjects[seq] = subject
+        heapq.heappush(queue.heap, (at_ms << TIME_SHIFT) | KIND_RANK[kind] | seq)
 
     def initialize(self) -> None:
         """Queue SimulationStarted at t = 0."""
@@ -219,23 +240,26 @@ class Simulation:
         Returns the number of events processed by this call.
         """
         heap = self.queue.heap
+        subjects = self.queue.subjects
         pop = heapq.heappop
         handlers = HANDLERS
         end_key = self.end_time_ms << TIME_SHIFT
         steps = 0
-        # The run allocates a tuple per event and keeps every entity until the end, so
-        # the cyclic collector would only re-scan live objects (~6 % of a large run);
+        # The run keeps every entity until the end, so the cyclic collector would
+        # only re-scan live objects (~6 % of a large run);
         # the state is restored however the loop ends.
         collecting = gc.isenabled()
         gc.disable()
         try:
             while steps < max_steps and heap:
-                if heap[0][0] >= end_key:  # the next event is at or after the end: stop
+                if heap[0] >= end_key:  # the next event is at or after the end: stop
                     break
-                key, kind, subject = pop(heap)
+                key = pop(heap)
                 now = key >> TIME_SHIFT
                 self.now = now
-                handlers[kind](self, subject)
+                handlers[MAX_KIND - ((key >> SEQ_BITS) & KIND_MASK)](
+                    self, subjects.pop(key & SEQ_MASK)
+                )
                 steps += 1
                 if now >= self.next_snapshot_at:
                     self.capture_snapshot()
@@ -287,12 +311,26 @@ class Simulation:
     # State transitions: the only writers of states, counters and indices
     # =========================================================================
 
+    def cover_cells(self) -> None:
+        """Extend the per-cell indices to every cell the grid has numbered."""
+        missing = self.grid.numbered - len(self.demand_in_cell)
+        if missing > 0:
+            self.demand_in_cell.extend([0] * missing)
+            self.idle_in_cell.extend([None] * missing)
+
+    def cell_number(self, cell: int) -> int:
+        """The cell's number, with the per-cell indices covering it."""
+        number = self.grid.number(cell)
+        if number >= len(self.demand_in_cell):
+            self.cover_cells()
+        return number
+
     def add_rider(self, cell: int, destination: int) -> Rider:
         """Create a Browsing rider now and queue its first quote (+1 s, §4.4)."""
         index, generation = self.entities.allocate()
         rider = Rider(index, generation, cell, destination, self.now)
         self.rider_counts[RIDER_BROWSING] += 1
-        self.demand_in_cell[cell] = self.demand_in_cell.get(cell, 0) + 1
+        self.demand_in_cell[self.cell_number(cell)] += 1
         self.schedule(self.now + ONE_SEC_MS, EV_SHOW_QUOTE, rider)
         return rider
 
@@ -337,15 +375,23 @@ class Simulation:
             self._add_idle(driver)
 
     def _add_idle(self, driver: Driver) -> None:
+        self.idle_version += 1
         pos = len(self.idle)
         if pos == len(self.idle_xyz):
             self.idle_xyz = np.concatenate([self.idle_xyz, np.empty((max(16, pos), 3))])
         driver.idle_pos = pos
         self.idle.append(driver)
         self.idle_xyz[pos] = self.grid.unit_vector(driver.cell)
-        self.idle_in_cell.setdefault(driver.cell, []).append(driver)
+        number = self.cell_number(driver.cell)
+        in_cell = self.idle_in_cell[number]
+        if in_cell is None:
+            self.idle_in_cell[number] = [driver]
+            self.idle_cells += 1
+        else:
+            in_cell.append(driver)
 
     def _remove_idle(self, driver: Driver) -> None:
+        self.idle_version += 1
         pos = driver.idle_pos
         last = self.idle.pop()
         if last is not driver:
@@ -354,10 +400,14 @@ class Simulation:
             last.idle_pos = pos
             self.idle_xyz[pos] = self.idle_xyz[end]
         driver.idle_pos = -1
-        in_cell = self.idle_in_cell[driver.cell]
+        # Idle drivers do not move: the cell is the one _add_idle numbered.
+        number = self.grid.known_number(driver.cell)
+        in_cell = self.idle_in_cell[number]
+        assert in_cell is not None
         in_cell.remove(driver)
         if not in_cell:
-            del self.idle_in_cell[driver.cell]
+            self.idle_in_cell[number] = None
+            self.idle_cells -= 1
 
     def move_driver(self, driver: Driver, cell: int) -> None:
         """Put a (non-idle) driver on ``cell``, keeping the density counts in step (§4.3)."""
@@ -396,12 +446,8 @@ class Simulation:
         rider.wait_pos = -1
 
     def _leave_demand(self, rider: Rider) -> None:
-        cell = rider.cell
-        left = self.demand_in_cell[cell] - 1
-        if left:
-            self.demand_in_cell[cell] = left
-        else:
-            del self.demand_in_cell[cell]
+        # Browsing and Waiting riders do not move: the cell is the one add_rider numbered.
+        self.demand_in_cell[self.grid.known_number(rider.cell)] -= 1
 
     def rider_to_in_transit(self, rider: Rider) -> None:
         """Waiting → InTransit at pickup: the rider leaves the waiting list and demand."""

@@ -6,6 +6,12 @@ for the match radius and trip-length bounds; grid paths drive movement.
 
 Caches live on a :class:`Grid` instance owned by one simulation run: unlike the
 original's process-global LRUs, nothing here can couple two runs.
+
+H3 ids exceed the integers the compiled kernel keeps unboxed (ADR 0025), so the grid
+also numbers the cells a run touches, densely from 0 (:meth:`Grid.number`). The
+world's per-cell indices (idle drivers, demand) are lists indexed by these numbers,
+and disks are cached as number lists: a disk scan is then list indexing, not hashing
+of H3 ids. Entities, routes and outputs keep H3 ids.
 """
 
 from __future__ import annotations
@@ -40,9 +46,11 @@ class Grid:
 
     __slots__ = (
         "_centroids",
-        "_disk_sets",
+        "_disk_numbers",
         "_disks",
+        "_distance_count",
         "_distances",
+        "_numbers",
         "_rad",
         "lat_max",
         "lat_min",
@@ -59,8 +67,31 @@ class Grid:
         # cell -> (lat radians, lng radians, cos(lat))
         self._rad: dict[int, tuple[float, float, float]] = {}
         self._disks: dict[tuple[int, int], tuple[int, ...]] = {}
-        self._disk_sets: dict[tuple[int, int], frozenset[int]] = {}
-        self._distances: dict[tuple[int, int], float] = {}
+        self._disk_numbers: dict[tuple[int, int], list[int]] = {}
+        # smaller cell -> larger cell -> km (nested: no key tuple per lookup)
+        self._distances: dict[int, dict[int, float]] = {}
+        self._distance_count = 0
+        self._numbers: dict[int, int] = {}  # cell -> its number in this run
+
+    # -- cell numbers --------------------------------------------------------------
+
+    def number(self, cell: int) -> int:
+        """The cell's number in this run (dense from 0, in order of first use)."""
+        found = self._numbers.get(cell)
+        if found is None:
+            found = len(self._numbers)
+            self._numbers[cell] = found
+        return found
+
+    def known_number(self, cell: int) -> int:
+        """The cell's number, or -1 if the run has not numbered it yet."""
+        found = self._numbers.get(cell)
+        return -1 if found is None else found
+
+    @property
+    def numbered(self) -> int:
+        """How many cells have a number (the numbers are ``0 .. numbered - 1``)."""
+        return len(self._numbers)
 
     # -- cells -------------------------------------------------------------------
 
@@ -100,20 +131,28 @@ class Grid:
         """
         if a == b:
             return 0.0
-        key = (a, b) if a < b else (b, a)
-        cached = self._distances.get(key)
-        if cached is not None:
-            return cached
+        if b < a:
+            a, b = b, a
+        row = self._distances.get(a)
+        if row is None:
+            row = self._distances[a] = {}
+        else:
+            cached = row.get(b)
+            if cached is not None:
+                return cached
         rad = self._rad
-        ra = rad.get(key[0]) or self.radians(key[0])
-        rb = rad.get(key[1]) or self.radians(key[1])
+        ra = rad.get(a) or self.radians(a)
+        rb = rad.get(b) or self.radians(b)
         sdphi = math.sin((rb[0] - ra[0]) * 0.5)
         sdlmb = math.sin((rb[1] - ra[1]) * 0.5)
         h = sdphi * sdphi + ra[2] * rb[2] * sdlmb * sdlmb
         km = 2.0 * EARTH_RADIUS_KM * math.atan2(math.sqrt(h), math.sqrt(1.0 - h))
-        if len(self._distances) >= _DISTANCE_CACHE_LIMIT:
+        if self._distance_count >= _DISTANCE_CACHE_LIMIT:
             self._distances.clear()
-        self._distances[key] = km
+            self._distance_count = 0
+            row = self._distances[a] = {}
+        self._distance_count += 1
+        row[b] = km
         return km
 
     def path_segments_km(self, cells: list[int]) -> list[float]:
@@ -162,21 +201,22 @@ class Grid:
             self._disks[key] = found
         return found
 
-    def disk_set(self, cell: int, k: int) -> frozenset[int]:
-        """``disk`` as a set, for intersections with occupied cells."""
+    def disk_numbers(self, cell: int, k: int) -> list[int]:
+        """:meth:`disk` as cell numbers (same order), for the world's per-cell indices."""
         key = (cell, k)
-        found = self._disk_sets.get(key)
+        found = self._disk_numbers.get(key)
         if found is None:
-            if len(self._disk_sets) >= _DISK_CACHE_LIMIT:
-                self._disk_sets.clear()
-            found = frozenset(self.disk(cell, k))
-            self._disk_sets[key] = found
+            if len(self._disk_numbers) >= _DISK_CACHE_LIMIT:
+                self._disk_numbers.clear()
+            found = [self.number(near) for near in self.disk(cell, k)]
+            self._disk_numbers[key] = found
         return found
 
     @staticmethod
     def path(a: int, b: int) -> list[int] | None:
         """Cells from ``a`` to ``b`` inclusive, or ``None`` if H3 has no path."""
         try:
-            return [int(c) for c in h3.grid_path_cells(a, b)]
+            cells: list[int] = h3.grid_path_cells(a, b)  # a new list of ints (h3 >= 4)
         except H3BaseException:
             return None
+        return cells

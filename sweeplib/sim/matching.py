@@ -64,41 +64,63 @@ MATCH_RETRY_MS: Final = 30_000
 
 
 def feasible_drivers(world: Simulation, cell: int) -> list[Driver]:
-    """Idle drivers within ``match_radius`` hops of ``cell``, in idle order."""
+    """Idle drivers within ``match_radius`` hops of ``cell``, in idle order.
+
+    Remembered per cell until the idle list changes (riders wait through many batch
+    rounds with the same drivers idle); callers must not modify the list.
+    """
+    if world.feasible_version != world.idle_version:
+        world.feasible_cache.clear()
+        world.feasible_version = world.idle_version
+    found = world.feasible_cache.get(cell)
+    if found is None:
+        found = world.feasible_cache[cell] = _find_feasible_drivers(world, cell)
+    return found
+
+
+def _find_feasible_drivers(world: Simulation, cell: int) -> list[Driver]:
     radius = world.match_radius
     idle_in_cell = world.idle_in_cell
     if radius == 0:
-        found = idle_in_cell.get(cell)
-        if not found:
+        number = world.grid.known_number(cell)
+        if number < 0 or number >= len(idle_in_cell):
             return []
-        if len(found) == 1:
-            return [found[0]]
-        return sorted(found, key=_IDLE_POSITION)
+        here = idle_in_cell[number]
+        if here is None:
+            return []
+        if len(here) == 1:
+            return [here[0]]
+        return sorted(here, key=_IDLE_POSITION)
     disk_size = 3 * radius * (radius + 1) + 1
-    found = []
-    occupied = len(idle_in_cell)
-    # The disk is cached per (cell, radius) and riders wait through many matching
-    # rounds, so it pays off against one H3 grid distance per occupied cell (~20 times
-    # dearer than a set lookup) unless the disk dwarfs the occupied area.
-    if disk_size <= 16 * occupied:
-        # Intersect in C, walking the smaller side: ``keys & frozenset`` walks the set,
-        # ``frozenset.intersection(dict)`` walks the dict. (Faster than a loop here even
-        # compiled: H3 cells exceed mypyc's unboxed ints, so each one taken out of a
-        # container is converted.)
-        disk = world.grid.disk_set(cell, radius)
-        near_cells = (
-            idle_in_cell.keys() & disk if disk_size <= occupied else disk.intersection(idle_in_cell)
-        )
-        for near in near_cells:
-            found.extend(idle_in_cell[near])
-    else:  # a radius larger than the occupied area: test each occupied cell instead
-        grid_distance = world.grid.grid_distance
-        for other, drivers in idle_in_cell.items():
-            distance = grid_distance(cell, other)
-            if distance is not None and distance <= radius:
-                found.extend(drivers)
-    found.sort(key=_IDLE_POSITION)
-    return found
+    idle = world.idle
+    # The disk is cached per (cell, radius) as cell numbers, and riders wait through
+    # many matching rounds, so it pays off against one H3 grid distance per occupied
+    # cell (~20 times dearer than a list lookup) unless the disk dwarfs the occupied area.
+    if disk_size > 16 * world.idle_cells:
+        # A radius larger than the occupied area: test each idle driver's cell instead
+        # (the idle list is the idle order).
+        grid = world.grid
+        within: dict[int, bool] = {}
+        found: list[Driver] = []
+        for driver in idle:
+            near_ok = within.get(driver.cell)
+            if near_ok is None:
+                distance = grid.grid_distance(cell, driver.cell)
+                near_ok = within[driver.cell] = distance is not None and distance <= radius
+            if near_ok:
+                found.append(driver)
+        return found
+    disk = world.grid.disk_numbers(cell, radius)
+    world.cover_cells()
+    idle_in_cell = world.idle_in_cell
+    positions: list[int] = []
+    for number in disk:
+        near = idle_in_cell[number]
+        if near is not None:
+            for driver in near:
+                positions.append(driver.idle_pos)
+    positions.sort()  # plain ints: cheaper than sorting the drivers by a key
+    return [idle[position] for position in positions]
 
 
 def match_score(world: Simulation, rider: Rider, driver: Driver) -> float:
@@ -206,13 +228,13 @@ def on_match_accepted(world: Simulation, driver: Driver) -> None:
 def acceptance_probability(world: Simulation, driver: Driver, rider: Rider) -> float:
     """§6.6: the driver's logit acceptance probability for this offer."""
     config = world.decision
-    distance = world.grid.distance_km
+    grid = world.grid
     fare = rider.accepted_fare if rider.accepted_fare is not None else 0.0
     score = (
         config.base_acceptance_score
         + fare * config.fare_weight
-        + distance(driver.cell, rider.cell) * config.pickup_distance_penalty
-        + distance(rider.cell, rider.destination) * config.trip_distance_bonus
+        + grid.distance_km(driver.cell, rider.cell) * config.pickup_distance_penalty
+        + grid.distance_km(rider.cell, rider.destination) * config.trip_distance_bonus
         + driver.daily_earnings / max(driver.earnings_target, 1.0) * config.earnings_progress_weight
         + (world.now - driver.session_start_ms)
         / max(driver.fatigue_threshold_ms, 1)

@@ -15,7 +15,6 @@ import math
 from typing import TYPE_CHECKING
 
 from sweeplib.sim.clock import (
-    EV_MOVE_STEP,
     EV_PICKUP_ETA_UPDATED,
     EV_TRIP_COMPLETED,
     EV_TRIP_STARTED,
@@ -119,16 +118,17 @@ def on_move_step(world: Simulation, trip: Trip) -> None:
     # travel_ms(segment_km, speed) with segment_km > 0 and speed >= 1 km/h.
     hop_ms = int(segment_km / speed * 3_600_000.0 + 0.5)
     queue = world.queue
-    queue.seq = seq = queue.seq + 1
+    seq = queue.seq + 1
+    if seq > queue.seq_limit:
+        seq = queue.next_seq()
+    else:
+        queue.seq = seq
+    queue.subjects[seq] = trip
     heapq.heappush(
         queue.heap,
-        (
-            ((now + (hop_ms if hop_ms > ONE_SEC_MS else ONE_SEC_MS)) << TIME_SHIFT)
-            | MOVE_STEP_RANK
-            | seq,
-            EV_MOVE_STEP,
-            trip,
-        ),
+        ((now + (hop_ms if hop_ms > ONE_SEC_MS else ONE_SEC_MS)) << TIME_SHIFT)
+        | MOVE_STEP_RANK
+        | seq,
     )
 
 

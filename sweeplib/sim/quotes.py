@@ -52,11 +52,13 @@ def surge_multiplier(world: Simulation, pickup: int) -> float:
     if not world.surge_enabled:
         return 1.0
     demand = supply = 0
+    disk = world.grid.disk_numbers(pickup, world.surge_radius_k)
+    world.cover_cells()
     demand_in_cell, idle_in_cell = world.demand_in_cell, world.idle_in_cell
-    for cell in world.grid.disk(pickup, world.surge_radius_k):
-        demand += demand_in_cell.get(cell, 0)
-        idle = idle_in_cell.get(cell)
-        if idle:
+    for number in disk:
+        demand += demand_in_cell[number]
+        idle = idle_in_cell[number]
+        if idle is not None:
             supply += len(idle)
     if demand > supply > 0:
         return min(1.0 + (demand - supply) / supply, world.surge_max)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sweeplib.sim import ScenarioParams, Simulation
+from sweeplib.sim import ScenarioParams, Simulation, kernel_build, rng
 from sweeplib.sim.engine import HANDLERS
 from sweeplib.sim.events import EventKind, EventQueue
 from sweeplib.sim.rng import MASK64, Stream, first_uniform
@@ -76,6 +76,46 @@ def test_large_timestamps_keep_their_order():
     assert [queue.pop()[0] for _ in range(2)] == [far, far + 1]
 
 
+def test_renumbering_keeps_pop_order_and_subjects():
+    """Past the sequence limit the pending events are renumbered: same order, same subjects."""
+    limit = 7
+    queue, reference = EventQueue(seq_limit=limit), EventQueue()
+    rng = Stream(5)
+    popped, expected = [], []
+    for step in range(200):
+        at_ms, kind = rng.integer(0, 4), rng.integer(0, len(EventKind) - 1)
+        queue.push(at_ms, kind, f"event-{step}")
+        reference.push(at_ms, kind, f"event-{step}")
+        assert queue.seq <= limit
+        if len(queue) >= 5:  # at most 5 pending: fewer than the 7 sequence numbers
+            popped.append(queue.pop())
+            expected.append(reference.pop())
+    popped += [queue.pop() for _ in range(len(queue))]
+    expected += [reference.pop() for _ in range(len(reference))]
+    assert popped == expected and len(popped) == 200
+    assert queue.subjects == {} and reference.subjects == {}
+
+
+def test_renumbering_refuses_more_pending_events_than_sequence_numbers():
+    queue = EventQueue(seq_limit=3)
+    for at_ms in range(3):
+        queue.push(at_ms, EventKind.SPAWN_RIDER)
+    with pytest.raises(OverflowError, match="3 pending events"):
+        queue.push(3, EventKind.SPAWN_RIDER)
+
+
+def test_the_runner_renumbers_in_place():
+    """The runner holds the heap and the subjects: renumbering must not replace them."""
+    queue = EventQueue(seq_limit=4)
+    heap, subjects = queue.heap, queue.subjects
+    for at_ms in range(6):
+        queue.push(at_ms, EventKind.SPAWN_RIDER, at_ms)
+        if at_ms % 2:
+            queue.pop()
+    assert queue.heap is heap and queue.subjects is subjects
+    assert [subject for _, _, subject in queue.pending()] == [3, 4, 5]
+
+
 def test_stream_is_deterministic_and_seed_sensitive():
     a, b, c = Stream(42), Stream(42), Stream(43)
     draws_a = [a.next_u64() for _ in range(5)]
@@ -117,6 +157,47 @@ def test_streams_draw_splitmix64_exactly(seed, draws):
     assert first_uniform(seed) == top[0] * 2.0**-53
     inclusive = Stream(seed).uniform_inclusive(2.0, 7.5)
     assert inclusive == 2.0 + top[0] * (1.0 / float((1 << 53) - 1)) * 5.5
+
+
+@given(st.integers(min_value=0, max_value=MASK64))
+def test_splitmix64_on_32_bit_halves_equals_the_64_bit_form(word):
+    """The compiled kernel's SplitMix64 (rng.COMPILED) gives the interpreted one's bits.
+
+    Both forms are plain Python, so this runs the halves path whichever build loaded;
+    ``test_streams_draw_splitmix64_exactly`` checks the path the build uses.
+    """
+    hi, lo = word >> 32, word & 0xFFFFFFFF
+    assert rng._mix_halves(hi, lo) == (rng._mix(word) >> 32, rng._mix(word) & 0xFFFFFFFF)
+    stepped = (word + 0x9E3779B97F4A7C15) & MASK64
+    assert rng._advance_halves(hi, lo) == (stepped >> 32, stepped & 0xFFFFFFFF)
+    factor = (word * 0x9E3779B97F4A7C15 + 12345) & MASK64
+    assert rng._mul_halves(hi, lo, *_limbs(factor)) == (
+        ((word * factor) & MASK64) >> 32,
+        (word * factor) & 0xFFFFFFFF,
+    )
+
+
+def test_the_halves_run_exactly_when_rng_is_compiled():
+    assert (kernel_build() == "compiled") == rng.COMPILED
+
+
+def test_splitmix64_halves_at_the_extremes():
+    for word in (0, 1, MASK64, MASK64 - 1, 1 << 63, (1 << 32) - 1, 1 << 32):
+        hi, lo = word >> 32, word & 0xFFFFFFFF
+        mixed = rng._mix(word)
+        assert rng._mix_halves(hi, lo) == (mixed >> 32, mixed & 0xFFFFFFFF)
+        square = (word * word) & MASK64
+        assert rng._mul_halves(hi, lo, *_limbs(word)) == (square >> 32, square & 0xFFFFFFFF)
+
+
+def _limbs(word: int) -> tuple[int, int, int, int]:
+    """A 64-bit word as 16-bit limbs, most significant first."""
+    return (word >> 48) & 0xFFFF, (word >> 32) & 0xFFFF, (word >> 16) & 0xFFFF, word & 0xFFFF
+
+
+def test_the_multiplier_limbs_are_splitmix64s():
+    assert _limbs(0xBF58476D1CE4E5B9) == (rng._M1_3, rng._M1_2, rng._M1_1, rng._M1_0)
+    assert _limbs(0x94D049BB133111EB) == (rng._M2_3, rng._M2_2, rng._M2_1, rng._M2_0)
 
 
 def test_first_uniform_is_the_streams_first_draw():

@@ -231,7 +231,7 @@ def test_snapshot_is_taken_after_the_steps_changes():
     assert sim.now == 0 and len(sim.snapshots) == 1  # same ms: no new snapshot yet
     sim2 = Simulation(ScenarioParams(num_riders=0, num_drivers=5, seed=1, epoch_ms=18 * 3_600_000))
     sim2.initialize()
-    sim2.queue.heap.clear()
+    sim2.queue.clear()
     sim2.handle(EventKind.SPAWN_DRIVER, None, at_ms=0)
     sim2.capture_snapshot()
     assert sim2.snapshots[-1][6] == 1  # the post-event state
@@ -252,7 +252,7 @@ def test_reverse_route_is_directed():
     rider.matched_driver = driver
     sim.set_driver_state(driver, 1)
     driver.matched_rider = rider
-    sim.queue.heap.clear()
+    sim.queue.clear()
     sim.set_driver_state(driver, 2)
     from sweeplib.sim.entities import Trip
 

@@ -168,7 +168,7 @@ def test_cancel_wait_depends_only_on_the_rider_index():
     first = quoted(sim)
     sim.handle(EventKind.QUOTE_ACCEPTED, first, at_ms=0)
     first_wait = kinds(sim)[0][0]
-    sim.queue.heap.clear()
+    sim.queue.clear()
     sim.handle(EventKind.RIDER_CANCEL, first)  # despawn: frees the index
     second = quoted(sim)
     assert second.index == first.index and second.entity != first.entity

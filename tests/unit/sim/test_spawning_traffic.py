@@ -72,7 +72,7 @@ def test_spawns_land_inside_a_small_box():
     # (the compiled kernel's Simulation has no patchable methods, ADR 0020).
     seen: dict[int, tuple[int, int]] = {}
     while sim.step() and sim.now < params.simulation_end_time_ms:
-        for _, _, subject in sim.queue.heap:
+        for subject in sim.queue.subjects.values():
             if isinstance(subject, Rider) and id(subject) not in seen:
                 seen[id(subject)] = (subject.cell, subject.destination)
     destinations = list(seen.values())

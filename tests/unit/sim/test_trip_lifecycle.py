@@ -28,6 +28,7 @@ from sweeplib.sim.entities import (
     Trip,
 )
 from sweeplib.sim.movement import travel_ms
+from sweeplib.sim.rng import Stream
 
 from .world import ORIGIN, driver_at, empty_world, kinds, queued, ring, waiting_rider
 
@@ -88,10 +89,12 @@ def test_last_hop_schedules_the_pickup_one_second_later():
 def test_move_step_on_the_target_cell_arrives_without_moving():
     sim = empty_world()
     trip = en_route_trip(sim, ORIGIN)
-    draws_before = sim.speed_stream._state
     sim.handle(EventKind.MOVE_STEP, trip, at_ms=10_000)
     assert kinds(sim) == [(11_000, EventKind.TRIP_STARTED)]
-    assert sim.speed_stream._state != draws_before  # the speed draw happens first (§4.2)
+    # The speed draw happens first (§4.2): exactly one draw of the speed stream is gone.
+    reference = Stream(sim.params.stream_seeds.speed)
+    reference.next_u64()
+    assert sim.speed_stream.next_u64() == reference.next_u64()
 
 
 def test_trip_started_picks_the_rider_up():
@@ -115,7 +118,7 @@ def test_trip_completed_pays_out_and_frees_everyone():
     sim = empty_world(pricing_config=None)
     trip = en_route_trip(sim, ORIGIN)
     sim.handle(EventKind.TRIP_STARTED, trip, at_ms=12_000)
-    sim.queue.heap.clear()
+    sim.queue.clear()
     sim.handle(EventKind.TRIP_COMPLETED, trip, at_ms=600_000)
     rider, driver = trip.rider, trip.driver
     assert not rider.alive

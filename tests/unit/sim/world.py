@@ -48,7 +48,7 @@ def waiting_rider(sim: Simulation, cell: int, destination: int, fare: float = 15
 
 
 def drop_events(sim: Simulation) -> None:
-    sim.queue.heap.clear()
+    sim.queue.clear()
 
 
 def queued(sim: Simulation) -> list[tuple[int, EventKind, Any]]:
