@@ -538,9 +538,10 @@ def test_commit_markers_and_run_claims_are_create_only_in_the_bucket_policy():
 
 def test_collected_objects_expire_by_tag_in_the_results_bucket():
     lifecycle = resource("aws_s3_bucket_lifecycle_configuration", "this", BUCKET_MODULE)
-    rule = next(r for r in lifecycle["dynamic"][0]["rule"]["content"] for _ in [0])
-    assert rule["id"] == "collected-objects"
-    assert rule["filter"][0]["tag"][0] == {"key": "${rule.value}", "value": "true"}
+    (rule,) = [r for r in lifecycle["rule"] if r["id"] == "collected-objects"]
+    assert rule["status"] == "Enabled"
+    assert rule["filter"][0]["tag"][0] == {"key": "${var.collect_tag}", "value": "true"}
+    assert rule["expiration"][0]["days"] == "${var.collect_after_days}"
     from sweeplib.storage.s3 import COLLECT_TAG
 
     assert STACK["module"]["results_bucket"]["collect_tag"] == COLLECT_TAG

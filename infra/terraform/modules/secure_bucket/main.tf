@@ -65,20 +65,19 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
   }
 
   # Objects the application gave up (tagged), e.g. old run-table generations (ADR 0022).
-  dynamic "rule" {
-    for_each = var.collect_tag == null ? [] : [var.collect_tag]
-    content {
-      id     = "collected-objects"
-      status = "Enabled"
-      filter {
-        tag {
-          key   = rule.value
-          value = "true"
-        }
+  # A static rule in every bucket (nothing is tagged outside the results bucket): checkov
+  # cannot evaluate a dynamic rule whose for_each is empty, and fails CKV_AWS_300 then.
+  rule {
+    id     = "collected-objects"
+    status = "Enabled"
+    filter {
+      tag {
+        key   = var.collect_tag
+        value = "true"
       }
-      expiration {
-        days = var.collect_after_days
-      }
+    }
+    expiration {
+      days = var.collect_after_days
     }
   }
 

@@ -42,9 +42,9 @@ variable "create_only_key_patterns" {
 }
 
 variable "collect_tag" {
-  description = "Objects tagged with this key = \"true\" expire after collect_after_days (null: no such rule)."
+  description = "Objects tagged with this key = \"true\" expire after collect_after_days."
   type        = string
-  default     = null
+  default     = "sweeplib-collect"
 }
 
 variable "collect_after_days" {
