@@ -179,20 +179,34 @@ def find_batch_matches(world: Simulation, riders: list[Rider]) -> list[tuple[Rid
             if driver is not None:
                 pairs.append((rider, driver))
         return pairs
-    cache: dict[int, list[Driver]] = {}
-
-    def feasible(rider: Rider) -> list[Driver]:
-        found = cache.get(rider.cell)
-        if found is None:
-            found = cache[rider.cell] = feasible_drivers(world, rider.cell)
-        return found
-
+    feasible = _FeasibleByRider(world)
     if len(riders) <= assignment.GREEDY_MAX_RIDERS and drivers <= assignment.GREEDY_MAX_DRIVERS:
         return assignment.greedy_assignment(riders, feasible, partial(match_score, world))
     pairs = assignment.hungarian_pairs(riders, feasible, partial(_weights, world), _idle_position)
     if len(riders) > drivers:  # the original's rows were drivers: results in driver order
         pairs.sort(key=lambda pair: pair[1].idle_pos)
     return pairs
+
+
+class _FeasibleByRider:
+    """A rider's feasible drivers, looked up once per cell for one matching round.
+
+    A class rather than a nested function: compiled, a closure and its environment
+    refer to each other, so every round left a reference cycle (holding the world)
+    for the cyclic collector.
+    """
+
+    __slots__ = ("cache", "world")
+
+    def __init__(self, world: Simulation) -> None:
+        self.world = world
+        self.cache: dict[int, list[Driver]] = {}
+
+    def __call__(self, rider: Rider) -> list[Driver]:
+        found = self.cache.get(rider.cell)
+        if found is None:
+            found = self.cache[rider.cell] = feasible_drivers(self.world, rider.cell)
+        return found
 
 
 def _offer(world: Simulation, rider: Rider, driver: Driver) -> None:
