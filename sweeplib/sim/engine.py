@@ -349,6 +349,21 @@ class Simulation:
             self.drivers_in_cell[cell] = self.drivers_in_cell.get(cell, 0) + 1
         return driver
 
+    def release(self) -> None:
+        """Break the entities' reference cycles once the outputs are collected.
+
+        Riders and drivers point at each other while matched, and a rider at its trip,
+        which points back; without these links the finished world is freed by reference
+        counting as soon as it is dropped, instead of by a full pass of the cyclic
+        collector over every entity (~0.1 s after a large run). The world must not be
+        run again afterwards.
+        """
+        for trip in self.trips:
+            trip.rider.assigned_trip = None
+            trip.rider.matched_driver = None
+        for driver in self.drivers:
+            driver.matched_rider = None
+
     def add_trip(self, rider: Rider, driver: Driver) -> Trip:
         """Create an EnRoute trip for an accepted offer now (§2.8 DriverDecision)."""
         index, generation = self.entities.allocate()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from sweeplib.sim.engine import Simulation
@@ -31,16 +32,29 @@ def simulate(params: ScenarioParams, *, max_steps: int = DEFAULT_MAX_STEPS) -> S
 
     ``params`` were checked when they were constructed; nothing is checked again.
     """
-    simulation = Simulation(params)
-    simulation.initialize()
-    simulation.run(max_steps)
-    return SimulationResult(
-        metrics=collect_metrics(simulation),
-        trip_data=trip_columns(simulation.snapshotted_trips.values()),
-        snapshot_counts=snapshot_columns(simulation.snapshots),
-        events_processed=simulation.events_processed,
-        final_time_ms=simulation.now,
-    )
+    # The cyclic collector stays off until the world is released: a run creates no
+    # garbage cycles, so its passes would only re-scan the live world (after the run,
+    # while the outputs are collected, ~7 % of a large run's time) and, once the
+    # world is dropped, free it (another ~0.1 s); released, reference counting frees it.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        simulation = Simulation(params)
+        simulation.initialize()
+        simulation.run(max_steps)
+        result = SimulationResult(
+            metrics=collect_metrics(simulation),
+            trip_data=trip_columns(simulation.snapshotted_trips.values()),
+            snapshot_counts=snapshot_columns(simulation.snapshots),
+            events_processed=simulation.events_processed,
+            final_time_ms=simulation.now,
+        )
+        simulation.release()
+        del simulation
+    finally:
+        if collecting:
+            gc.enable()
+    return result
 
 
 def collect_metrics(simulation: Simulation) -> dict[str, Any]:
