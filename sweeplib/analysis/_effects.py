@@ -415,7 +415,8 @@ def _anova(
         df = with_term.rank - without.rank
         if df < 1:
             continue  # not estimable apart from the others (missing combinations)
-        f_value = (without.rss - with_term.rss) / df / mean_square
+        # a term that explains nothing can come out a rounding error below 0
+        f_value = max((without.rss - with_term.rss) / df / mean_square, 0.0)
         rows.append(
             {
                 "term": " × ".join(names.get(p, p) for p in term.split(":")),

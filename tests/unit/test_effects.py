@@ -216,3 +216,16 @@ def test_common_random_numbers_make_the_seed_a_block():
     assert anova.loc["b", "significant"]
     unblocked = effects(frame, "conversion_rate", blocks=False)
     assert not unblocked.anova.set_index("term").loc["b", "significant"]
+
+
+def test_a_term_that_explains_nothing_has_f_zero_not_a_rounding_error_below():
+    """On common seeds a dimension the kernel ignores gives identical points (commission
+    does not change what riders do): its F is 0, never a rounding error below it."""
+    frame = points(replicates=4, noise=0.3, seed=4, common=2.0)
+    fifo = frame[frame["b"] == "fifo"].set_index(["a", "replicate"])["conversion_rate"]
+    frame["conversion_rate"] = fifo.reindex(
+        pd.MultiIndex.from_frame(frame[["a", "replicate"]])
+    ).to_numpy()  # b changes nothing
+    anova = effects(frame, "conversion_rate").anova.set_index("term")
+    assert 0.0 <= anova.loc["b", "F"] < 1e-9 and not anova.loc["b", "significant"]
+    assert (anova["F"] >= 0).all()
