@@ -202,7 +202,7 @@ def test_distributions_use_a_log_axis_for_times_only():
 
 
 def test_many_long_tick_labels_are_rotated_and_thinned():
-    from sweeplib.plots import _readable_ticks, new_figure
+    from sweeplib.plots._base import _readable_ticks, new_figure
 
     axes = new_figure().add_subplot()
     labels = [f"configuration-{i}" for i in range(30)]
